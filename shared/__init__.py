@@ -1,0 +1,1 @@
+"""newsflow's common package: configuration, Celery app, models, DB session, stage contracts."""
