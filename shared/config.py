@@ -59,6 +59,9 @@ class Settings:
     robots_ttl: int = 24 * 3600
     obey_robots: bool = True
     max_attempts: int = 5
+    retry_base_delay: float = 5.0  # seconds; doubled per attempt, with jitter
+    retry_max_delay: float = 900.0
+    lease_seconds: int = 900  # work in progress longer than this is re-sent by the sweeper
     flower_user: str = "admin"
     flower_password: str = "newsflow"
 
@@ -80,6 +83,9 @@ def load_settings() -> Settings:
         robots_ttl=_int("NEWSFLOW_ROBOTS_TTL", Settings.robots_ttl),
         obey_robots=_bool("NEWSFLOW_OBEY_ROBOTS", True),
         max_attempts=_int("NEWSFLOW_MAX_ATTEMPTS", Settings.max_attempts),
+        retry_base_delay=_float("NEWSFLOW_RETRY_BASE_DELAY", Settings.retry_base_delay),
+        retry_max_delay=_float("NEWSFLOW_RETRY_MAX_DELAY", Settings.retry_max_delay),
+        lease_seconds=_int("NEWSFLOW_LEASE_SECONDS", Settings.lease_seconds),
         flower_user=os.environ.get("FLOWER_USER", Settings.flower_user),
         flower_password=os.environ.get("FLOWER_PASSWORD", Settings.flower_password),
     )

@@ -1,0 +1,253 @@
+#!/usr/bin/env python
+"""newsflow's management command. `python manage.py --help` lists the commands.
+
+The command names and options are a stable contract: scripts and operators rely on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from alembic import command
+    from alembic.config import Config
+
+    from shared.db import ensure_database
+
+    if ensure_database():
+        print("created database")
+    command.upgrade(Config(str(ROOT / "alembic.ini")), args.revision)
+    print(f"migrated to {args.revision}")
+    return 0
+
+
+def _read_lines(args: argparse.Namespace) -> list[str]:
+    lines: list[str] = list(args.urls)
+    if args.file:
+        lines += Path(args.file).read_text(encoding="utf-8").splitlines()
+    if args.urls == ["-"]:
+        lines = sys.stdin.read().splitlines()
+    return [x for x in lines if x.strip() and x != "-"]
+
+
+def cmd_enqueue(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from shared.intake import enqueue_urls
+
+    if args.feed or args.sitemap:
+        from shared.celery_app import app
+
+        for url in args.feed or []:
+            app.send_task("newsflow.fetch_feed", (url,))
+        for url in args.sitemap or []:
+            app.send_task("newsflow.fetch_sitemap", (url,))
+        print(f"sent {len(args.feed or [])} feed(s), {len(args.sitemap or [])} sitemap(s)")
+        if not (args.urls or args.file):
+            return 0
+    lines = _read_lines(args)
+    new = known = 0
+    invalid: list[tuple[str, str]] = []
+    chunk = 500
+    with tqdm(total=len(lines), unit="url", disable=len(lines) < 1000, file=sys.stderr) as bar:
+        for i in range(0, len(lines), chunk):
+            report = enqueue_urls(lines[i : i + chunk])
+            new += len(report.new)
+            known += report.known
+            invalid += report.invalid
+            bar.update(len(lines[i : i + chunk]))
+    for raw, why in invalid:
+        print(f"invalid: {raw}: {why}", file=sys.stderr)
+    print(f"{new} new, {known} already known, {len(invalid)} invalid")
+    return 1 if invalid and not new and not known else 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from shared.intake import import_raw
+
+    files: list[Path] = []
+    for p in map(Path, args.paths):
+        files += sorted(x for x in p.iterdir() if x.is_file()) if p.is_dir() else [p]
+    new = known = failed = 0
+    for f in files:
+        try:
+            _, outcome = import_raw(f.read_bytes(), url=args.url)
+        except ValueError as exc:
+            print(f"{f}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        new += outcome == "new"
+        known += outcome == "known"
+    print(f"{new} new, {known} already known, {failed} not imported")
+    return 1 if failed else 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from shared.status import pipeline_status
+
+    st = pipeline_status()
+    if args.json:
+        print(json.dumps(st, indent=2))
+        return 0
+    print("documents:")
+    for state, n in st["documents"].items():
+        print(f"  {state:<10} {n}")
+    print("queues:  " + "  ".join(f"{q}={n}" for q, n in st["queues"].items()))
+    if st["errors"]:
+        print("errors:  " + "  ".join(f"{c}={n}" for c, n in st["errors"].items()))
+    print("workers: " + (", ".join(st["workers"]) or "none online"))
+    return 0
+
+
+def cmd_wait(args: argparse.Namespace) -> int:
+    from shared.status import is_idle
+
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        if is_idle():
+            return 0
+        time.sleep(args.interval)
+    print(f"timed out after {args.timeout:.0f}s with work still in progress", file=sys.stderr)
+    return 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from shared.export import iter_articles
+
+    since = datetime.fromisoformat(args.since.replace("Z", "+00:00")) if args.since else None
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    n = 0
+    try:
+        for record in iter_articles(since):
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            n += 1
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    print(f"exported {n} articles", file=sys.stderr)
+    return 0
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    """Show what the parser makes of one page (a file, or a URL fetched now)."""
+    import dataclasses
+
+    from services.parser import is_snapshot, parse_page, parse_snapshot
+    from shared.contracts import ParseFailure
+
+    target = args.target
+    headers: dict[str, str] = {}
+    if target.startswith(("http://", "https://")):
+        from services.fetcher.http import fetch
+
+        result = fetch(target)
+        raw, url, headers = result.body, result.final_url, result.headers
+    else:
+        raw, url = Path(target).read_bytes(), args.url
+    try:
+        if is_snapshot(raw):
+            parsed = parse_snapshot(raw)
+        else:
+            if not url:
+                print("pass --url URL for a saved HTML page", file=sys.stderr)
+                return 2
+            parsed = parse_page(raw, url, headers)
+    except ParseFailure as exc:
+        print(f"{exc.__class__.__name__}: {exc}", file=sys.stderr)
+        return 1
+    record = dataclasses.asdict(parsed)
+    for k, v in record.items():
+        if isinstance(v, datetime):
+            from shared.export import iso_z
+
+            record[k] = iso_z(v)
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        for k, v in record.items():
+            if k == "body":
+                v = (v[:600] + " ...") if len(v) > 600 else v
+            print(f"{k:>14}: {v}")
+    return 0
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from shared.stack import run_stack
+
+    return run_stack(flower=not args.no_flower, data_dir=Path(args.data_dir))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from shared.demo import run_demo
+
+    return run_demo(Path(args.samples), data_dir=Path(args.data_dir), timeout=args.timeout)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="manage.py", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("migrate", help="create the database if needed, then alembic upgrade")
+    s.add_argument("revision", nargs="?", default="head")
+    s.set_defaults(func=cmd_migrate)
+
+    s = sub.add_parser("enqueue", help="add URLs (or feeds / sitemaps) to fetch")
+    s.add_argument("urls", nargs="*", help="URLs, or - to read them from stdin")
+    s.add_argument("--file", help="a file with one URL per line")
+    s.add_argument("--feed", action="append", help="an RSS/Atom feed URL (repeatable)")
+    s.add_argument("--sitemap", action="append", help="a sitemap URL (repeatable)")
+    s.set_defaults(func=cmd_enqueue)
+
+    s = sub.add_parser("import", help="saved snapshots (seed format) or HTML files -> parse")
+    s.add_argument("paths", nargs="+")
+    s.add_argument("--url", help="the page URL, for a saved .html file")
+    s.set_defaults(func=cmd_import)
+
+    s = sub.add_parser("status", help="documents per state, queue lengths, workers")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_status)
+
+    s = sub.add_parser("wait", help="block until nothing is queued or in progress")
+    s.add_argument("--timeout", type=float, default=600.0)
+    s.add_argument("--interval", type=float, default=0.5, help=argparse.SUPPRESS)
+    s.set_defaults(func=cmd_wait)
+
+    s = sub.add_parser("export", help="articles as JSON Lines")
+    s.add_argument("--output", "-o")
+    s.add_argument("--since", help="ISO 8601; articles (re)parsed or enriched since then")
+    s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("parse", help="show what the parser makes of one page")
+    s.add_argument("target", help="a file (snapshot or HTML) or an http(s) URL")
+    s.add_argument("--url", help="the page URL, for a saved .html file")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_parse)
+
+    s = sub.add_parser("up", help="run the local stack in the foreground")
+    s.add_argument("--no-flower", action="store_true")
+    s.add_argument("--data-dir", default=str(ROOT / ".data"))
+    s.set_defaults(func=cmd_up)
+
+    s = sub.add_parser("demo", help="ingest the sample articles end to end and show them")
+    s.add_argument("--samples", default=str(ROOT / "samples"))
+    s.add_argument("--data-dir", default=str(ROOT / ".data"))
+    s.add_argument("--timeout", type=float, default=300.0)
+    s.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

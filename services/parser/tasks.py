@@ -1,0 +1,140 @@
+"""Celery plumbing of the parse stage: raw response -> article row -> send to enrich.
+
+The extraction itself is services.parser (pure functions of bytes + URL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+
+from services.parser import parse_feed_item, parse_page, parse_snapshot
+from shared.celery_app import app
+from shared.contracts import NotAnArticle, ParsedArticle
+from shared.db import session_scope
+from shared.models import Article, DocState, Document
+from shared.pipeline import decompress, error_fields, transition
+
+log = logging.getLogger(__name__)
+
+_SPACE = re.compile(r"\s+")
+
+
+def content_hash(body: str) -> str:
+    """Hash of the body with whitespace collapsed: equal text, equal hash."""
+    return hashlib.sha256(_SPACE.sub(" ", body).strip().encode("utf-8")).hexdigest()
+
+
+def parse_document(doc: Document) -> ParsedArticle:
+    """Run the right parser for how the document came in."""
+    raw = decompress(doc.raw_body) if doc.raw_body is not None else b""
+    hints = doc.hints or {}
+    if doc.origin == "snapshot":
+        return parse_snapshot(raw)
+    if hints.get("feed_item"):
+        return parse_feed_item(hints["feed_item"], hints.get("feed_url") or doc.url)
+    return parse_page(raw, doc.final_url or doc.url, doc.response_headers or {})
+
+
+@app.task(name="newsflow.parse")
+def parse(document_id: int) -> str:
+    with session_scope() as db:
+        doc = db.get(Document, document_id)
+        if doc is None or doc.state != DocState.fetched:
+            return "skipped"  # unknown, or already parsed by an earlier delivery
+        try:
+            parsed = parse_document(doc)
+        except NotAnArticle as exc:
+            transition(
+                db, document_id, from_states=(DocState.fetched,), to=DocState.rejected,
+                **error_fields(exc),
+            )  # fmt: skip
+            return "rejected"
+        except Exception as exc:  # parsing is deterministic: retrying would fail the same way
+            log.warning("document %s: parse failed: %r", document_id, exc)
+            transition(
+                db, document_id, from_states=(DocState.fetched,), to=DocState.failed,
+                **error_fields(exc),
+            )  # fmt: skip
+            return "failed"
+
+    try:
+        article_id = _store(document_id, parsed)
+    except _Duplicate as dup:
+        with session_scope() as db:
+            transition(
+                db, document_id, from_states=(DocState.fetched,), to=DocState.duplicate,
+                last_error_class="Duplicate", last_error_message=str(dup),
+            )  # fmt: skip
+        return "duplicate"
+    if article_id is not None:
+        app.send_task("newsflow.enrich", (article_id,))
+    return "parsed"
+
+
+class _Duplicate(Exception):
+    pass
+
+
+def _store(document_id: int, parsed: ParsedArticle) -> int | None:
+    """Upsert the article of this document and move it to parsed; the new article id."""
+    digest = content_hash(parsed.body)
+    with session_scope() as db:
+        other = db.execute(
+            select(Article.document_id).where(
+                Article.document_id != document_id,
+                (Article.canonical_url == parsed.canonical_url) | (Article.content_hash == digest),
+            )
+        ).first()
+        if other is not None:
+            raise _Duplicate(f"same canonical URL or content as document {other[0]}")
+        values = dict(
+            document_id=document_id,
+            url=parsed.url,
+            canonical_url=parsed.canonical_url,
+            title=parsed.title,
+            lead=parsed.lead,
+            body=parsed.body,
+            authors=parsed.authors,
+            published_at=parsed.published_at,
+            updated_at=parsed.updated_at,
+            time_rule=parsed.time_rule,
+            language=parsed.language,
+            section=parsed.section,
+            tags=parsed.tags,
+            image_url=parsed.image_url,
+            image_caption=parsed.image_caption,
+            image_credit=parsed.image_credit,
+            site_name=parsed.site_name,
+            flags=parsed.flags,
+            content_hash=digest,
+            extractor_version=parsed.extractor,
+        )
+        stmt = insert(Article).values(**values)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[Article.document_id],
+            set_={k: stmt.excluded[k] for k in values if k != "document_id"}
+            | {"parsed_at": func.now(), "enriched_at": None},
+        ).returning(Article.id)
+        try:
+            article_id = db.execute(stmt).scalar_one()
+        except IntegrityError as exc:  # a concurrent parse stored the same canonical URL
+            raise _Duplicate(f"canonical URL {parsed.canonical_url} already stored") from exc
+        doc_fields = {}
+        if parsed.fetched_at is not None:
+            doc_fields["fetched_at"] = parsed.fetched_at
+        moved = transition(
+            db,
+            document_id,
+            from_states=(DocState.fetched,),
+            to=DocState.parsed,
+            last_error_class=None,
+            last_error_message=None,
+            **doc_fields,
+        )
+        return article_id if moved else None

