@@ -29,7 +29,17 @@ VISIBILITY_TIMEOUT = 3600
 
 def make_app() -> Celery:
     settings = load_settings()
-    app = Celery("newsflow", broker=settings.redis_url)
+    # Task modules are imported by workers at start; producers send tasks by name only.
+    app = Celery(
+        "newsflow",
+        broker=settings.redis_url,
+        include=[
+            "services.fetcher.tasks",
+            "services.parser.tasks",
+            "services.enricher.tasks",
+            "shared.tasks",
+        ],
+    )
     app.conf.update(
         task_queues=[Queue(name, Exchange(name), routing_key=name) for name in QUEUES],
         task_default_queue="fetch",
@@ -53,11 +63,6 @@ def make_app() -> Celery:
             "sweep-stale-documents": {"task": "newsflow.sweep", "schedule": 60.0},
             "poll-due-feeds": {"task": "newsflow.poll_feeds", "schedule": 60.0},
         },
-    )
-    app.autodiscover_tasks(
-        ["services.fetcher", "services.parser", "services.enricher", "shared"],
-        related_name="tasks",
-        force=True,
     )
     return app
 

@@ -61,7 +61,7 @@ class Settings:
     max_attempts: int = 5
     retry_base_delay: float = 5.0  # seconds; doubled per attempt, with jitter
     retry_max_delay: float = 900.0
-    lease_seconds: int = 900  # work in progress longer than this is re-sent by the sweeper
+    lease_seconds: int = 1800  # work in progress longer than this is re-sent by the sweeper
     flower_user: str = "admin"
     flower_password: str = "newsflow"
 

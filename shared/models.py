@@ -215,3 +215,21 @@ class ArticleCitedSource(Base):
 
     article: Mapped[Article] = relationship(back_populates="source_links")
     source: Mapped[CitedSource] = relationship()
+
+
+class Feed(Base):
+    """An RSS/Atom feed or sitemap polled on a schedule by beat (`manage.py feeds add`)."""
+
+    __tablename__ = "feeds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True)
+    kind: Mapped[str] = mapped_column(String(8), server_default="feed")  # feed | sitemap
+    interval_seconds: Mapped[int] = mapped_column(Integer, server_default="1800")
+    next_poll_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now(), index=True)
+    last_polled_at: Mapped[datetime | None] = mapped_column(TZ)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    last_status: Mapped[str | None] = mapped_column(Text)  # "ok: 12 items, 3 new" / error
+    items_seen: Mapped[int] = mapped_column(Integer, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())

@@ -7,28 +7,29 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from celery import Task
+from sqlalchemy import select, update
 
+from services.fetcher.discovery import FeedItem, parse_feed, parse_sitemap
+from services.fetcher.errors import RobotsDisallowed
 from services.fetcher.http import fetch as http_fetch
 from services.fetcher.ratelimit import interval_for, reserve
 from services.fetcher.robots import check_robots
 from shared.celery_app import app
-from shared.config import load_settings
+from shared.config import Settings, load_settings
 from shared.contracts import PipelineError
 from shared.db import session_scope
-from shared.models import DocState, Document
+from shared.intake import enqueue_urls, import_raw
+from shared.models import DocState, Document, Feed
 from shared.pipeline import backoff_seconds, compress, error_fields, transition
 from shared.redis_client import get_redis
 
 log = logging.getLogger(__name__)
 
 CLAIMABLE = (DocState.queued, DocState.retrying, DocState.fetching)
-
-
-class RobotsDisallowedError(PipelineError):
-    """robots.txt forbids this URL for our user agent."""
 
 
 @app.task(name="newsflow.fetch", bind=True)
@@ -42,16 +43,8 @@ def fetch(self: Task, document_id: int) -> str:
         assert doc is not None
         url, etag, last_modified, attempts = doc.url, doc.etag, doc.last_modified, doc.attempts
 
-    rds = get_redis()
-    host = urlsplit(url).hostname or ""
     try:
-        crawl_delay = None
-        if settings.obey_robots:
-            decision = check_robots(url, rds, settings)
-            if not decision.allowed:
-                raise RobotsDisallowedError(f"robots.txt disallows {url}")
-            crawl_delay = decision.crawl_delay
-        wait = reserve(rds, host, interval_for(host, settings, crawl_delay))
+        wait = polite_wait(url, settings)
         if wait > 0:
             # the host's slot is taken: come back later instead of sleeping in the worker
             fetch.apply_async((document_id,), countdown=wait)
@@ -84,7 +77,20 @@ def fetch(self: Task, document_id: int) -> str:
     return "fetched"
 
 
-def _record_failure(document_id: int, exc: BaseException, attempt: int, settings) -> str:
+def polite_wait(url: str, settings: Settings) -> float:
+    """robots.txt check, then a slot in the host's shared rate limit: seconds to wait (0 = go)."""
+    rds = get_redis()
+    host = urlsplit(url).hostname or ""
+    crawl_delay = None
+    if settings.obey_robots:
+        decision = check_robots(url, rds, settings)
+        if not decision.allowed:
+            raise RobotsDisallowed(f"robots.txt disallows {url}")
+        crawl_delay = decision.crawl_delay
+    return reserve(rds, host, interval_for(host, settings, crawl_delay))
+
+
+def _record_failure(document_id: int, exc: BaseException, attempt: int, settings: Settings) -> str:
     transient = getattr(exc, "transient", not isinstance(exc, PipelineError))
     status = getattr(exc, "status", None)
     fields = error_fields(exc) | {"attempts": attempt}
@@ -104,3 +110,137 @@ def _record_failure(document_id: int, exc: BaseException, attempt: int, settings
         transition(db, document_id, from_states=(DocState.fetching,), to=DocState.failed, **fields)
     log.warning("document %s failed: %s", document_id, fields["last_error_message"])
     return "failed"
+
+
+# --------------------------------------------------------------------------- discovery
+MAX_SITEMAP_DEPTH = 3
+
+
+def _feed_item_hint(item: FeedItem, feed_url: str) -> dict[str, Any]:
+    """What parse needs to build the article from the item alone (JSON-serializable)."""
+    return {
+        "feed_url": feed_url,
+        "feed_item": {
+            "link": item.link,
+            "title": item.title,
+            "published": item.published.isoformat() if item.published else None,
+            "updated": item.updated.isoformat() if item.updated else None,
+            "categories": list(item.categories),
+            "authors": list(item.authors),
+            "content": item.content_html,
+            "summary": item.summary,
+            "image_url": item.image_url,
+            "guid": item.guid,
+        },
+    }
+
+
+@app.task(name="newsflow.fetch_feed", bind=True, max_retries=3)
+def fetch_feed(self: Task, feed_url: str) -> str:
+    """Poll an RSS/Atom feed: full-content items go straight to parse, others to fetch."""
+    settings = load_settings()
+    with session_scope() as db:
+        feed = db.scalar(select(Feed).where(Feed.url == feed_url))
+        etag, last_modified = (feed.etag, feed.last_modified) if feed else (None, None)
+    try:
+        wait = polite_wait(feed_url, settings)
+        if wait > 0:
+            fetch_feed.apply_async((feed_url,), countdown=wait)
+            return "deferred"
+        result = http_fetch(
+            feed_url, settings=settings, etag=etag, last_modified=last_modified, accept_feeds=True
+        )
+        if result.not_modified:
+            _feed_polled(feed_url, "not modified (304)")
+            return "not-modified"
+        items = parse_feed(result.body, result.final_url)
+    except Exception as exc:
+        _feed_polled(feed_url, f"error: {exc.__class__.__name__}: {exc}")
+        if getattr(exc, "transient", False):
+            delay = backoff_seconds(self.request.retries + 1, settings)
+            raise self.retry(exc=exc, countdown=delay) from exc
+        log.warning("feed %s failed: %r", feed_url, exc)
+        return "failed"
+
+    new = 0
+    links = []
+    for item in items:
+        if not item.link:
+            continue
+        if item.has_full_content and item.content_html:
+            doc_id, _ = import_raw(
+                item.content_html.encode("utf-8"),
+                url=item.link,
+                origin="feed",
+                hints=_feed_item_hint(item, result.final_url),
+            )
+            new += doc_id is not None
+        else:
+            links.append(item.link)
+    if links:
+        # the pages will be fetched; keep the item's metadata to fill what a page lacks
+        hints = {}
+        for i in items:
+            if i.link in links:
+                meta = _feed_item_hint(i, result.final_url)
+                meta["feed_item"]["content"] = None
+                hints[i.link] = {"feed_meta": meta["feed_item"], "feed_url": meta["feed_url"]}
+        new += len(enqueue_urls(links, origin="feed", hints=hints).new)
+    _feed_polled(
+        feed_url,
+        f"ok: {len(items)} items, {new} new",
+        etag=result.etag,
+        last_modified=result.last_modified,
+        seen=len(items),
+    )
+    return f"{len(items)} items, {new} new"
+
+
+def _feed_polled(url: str, status: str, *, etag=None, last_modified=None, seen: int = 0) -> None:
+    values: dict[str, Any] = {"last_polled_at": datetime.now(UTC), "last_status": status[:500]}
+    if etag or last_modified:
+        values |= {"etag": etag, "last_modified": last_modified}
+    if seen:
+        values["items_seen"] = Feed.items_seen + seen
+    with session_scope() as db:
+        db.execute(update(Feed).where(Feed.url == url).values(**values))
+
+
+@app.task(name="newsflow.fetch_sitemap", bind=True, max_retries=3)
+def fetch_sitemap(self: Task, sitemap_url: str, depth: int = 0) -> str:
+    """Read a sitemap (or sitemap index, recursively): enqueue its URLs with their news tags."""
+    settings = load_settings()
+    try:
+        wait = polite_wait(sitemap_url, settings)
+        if wait > 0:
+            fetch_sitemap.apply_async((sitemap_url, depth), countdown=wait)
+            return "deferred"
+        result = http_fetch(sitemap_url, settings=settings, accept_feeds=True)
+        parsed = parse_sitemap(result.body, result.final_url)
+    except Exception as exc:
+        _feed_polled(sitemap_url, f"error: {exc.__class__.__name__}: {exc}")
+        if getattr(exc, "transient", False):
+            delay = backoff_seconds(self.request.retries + 1, settings)
+            raise self.retry(exc=exc, countdown=delay) from exc
+        log.warning("sitemap %s failed: %r", sitemap_url, exc)
+        return "failed"
+    for child in parsed.sitemaps:
+        if depth < MAX_SITEMAP_DEPTH:
+            fetch_sitemap.delay(child, depth + 1)
+    hints = {
+        e.loc: {
+            "sitemap": sitemap_url,
+            "news_title": e.news_title,
+            "news_publication_date": e.news_publication_date.isoformat()
+            if e.news_publication_date
+            else None,
+            "news_language": e.news_language,
+        }
+        for e in parsed.urls
+        if e.news_title or e.news_publication_date
+    }
+    report = enqueue_urls([e.loc for e in parsed.urls], origin="sitemap", hints=hints)
+    _feed_polled(
+        sitemap_url, f"ok: {len(parsed.urls)} urls, {len(report.new)} new", seen=len(parsed.urls)
+    )
+    return f"{len(parsed.urls)} urls, {len(parsed.sitemaps)} sitemaps, {len(report.new)} new"

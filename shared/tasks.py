@@ -1,0 +1,88 @@
+"""Maintenance tasks run by beat on the `maintenance` queue.
+
+PostgreSQL is the source of truth, Redis is not (it keeps nothing on disk): the sweeper re-sends
+work for documents whose state has not moved for longer than a lease, so a lost message or a
+Redis restart only delays work.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select, update
+
+from shared.celery_app import app
+from shared.config import load_settings
+from shared.db import session_scope
+from shared.models import Article, DocState, Document, Feed
+
+log = logging.getLogger(__name__)
+
+# state -> the task that moves it on
+_NEXT_TASK = {
+    DocState.queued: "newsflow.fetch",
+    DocState.retrying: "newsflow.fetch",
+    DocState.fetching: "newsflow.fetch",
+    DocState.fetched: "newsflow.parse",
+    DocState.parsed: "newsflow.enrich",
+}
+
+
+@app.task(name="newsflow.sweep")
+def sweep(lease_seconds: int | None = None, limit: int = 5000) -> dict[str, int]:
+    """Re-send the next task for documents stuck in a state for longer than the lease."""
+    lease = lease_seconds if lease_seconds is not None else load_settings().lease_seconds
+    cutoff = datetime.now(UTC) - timedelta(seconds=lease)
+    resent: dict[str, int] = {}
+    with session_scope() as db:
+        rows = db.execute(
+            select(Document.id, Document.state, Article.id)
+            .outerjoin(Article, Article.document_id == Document.id)
+            .where(Document.state.in_(list(_NEXT_TASK)), Document.state_changed_at < cutoff)
+            .order_by(Document.state_changed_at)
+            .limit(limit)
+            .with_for_update(of=Document, skip_locked=True)
+        ).all()
+        if rows:
+            # restart the lease so the next sweep does not send the same work again
+            db.execute(
+                update(Document)
+                .where(Document.id.in_([r[0] for r in rows]))
+                .values(state_changed_at=func.now())
+            )
+    for doc_id, state, article_id in rows:
+        task = _NEXT_TASK[state]
+        if task == "newsflow.enrich":
+            if article_id is None:
+                continue
+            app.send_task(task, (article_id,))
+        else:
+            app.send_task(task, (doc_id,))
+        resent[state.value] = resent.get(state.value, 0) + 1
+    if resent:
+        log.warning("sweeper re-sent stale work: %s", resent)
+    return resent
+
+
+@app.task(name="newsflow.poll_feeds")
+def poll_feeds() -> int:
+    """Send a fetch for every feed or sitemap whose next poll is due."""
+    now = datetime.now(UTC)
+    with session_scope() as db:
+        due = db.execute(
+            select(Feed.id, Feed.kind, Feed.url, Feed.interval_seconds)
+            .where(Feed.next_poll_at <= now)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for feed_id, _, _, interval in due:
+            db.execute(
+                update(Feed)
+                .where(Feed.id == feed_id)
+                .values(next_poll_at=now + timedelta(seconds=interval))
+            )
+    for _, kind, url, _ in due:
+        app.send_task(
+            "newsflow.fetch_sitemap" if kind == "sitemap" else "newsflow.fetch_feed", (url,)
+        )
+    return len(due)
