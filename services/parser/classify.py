@@ -1,0 +1,90 @@
+"""Pages that are fine HTML but not an article: block pages, soft 404s, listings.
+
+Checks look at the whole visible text only when it is short: a real article that happens to
+mention "captcha" or "page not found" is long, and a block page or error page is not.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml import html as lxml_html
+
+from services.parser.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta
+from shared.contracts import NotAnArticle
+
+_BLOCKED = re.compile(
+    r"access denied|access to this page has been denied|you don't have permission to access|"
+    r"enable javascript|javascript is (?:disabled|required)|please turn on javascript|"
+    r"captcha|are you a robot|verify you are (?:a )?human|checking your browser|"
+    r"attention required|just a moment\.\.\.|request unsuccessful|unusual traffic|"
+    r"accès refusé|activer javascript|访问被拒绝|拒绝访问|请开启javascript|请启用javascript|验证码|"
+    r"安全验证|人机验证|存取被拒|請啟用javascript|驗證碼",
+    re.I,
+)
+_NOT_FOUND = re.compile(
+    r"\b404\b|page not found|not be found|no longer available|does not exist|doesn't exist|"
+    r"page introuvable|n'existe pas|n'est plus disponible|"
+    r"页面不存在|页面未找到|找不到(?:该|此)?页面|您访问的页面|頁面不存在|找不到網頁|內容不存在|内容不存在",
+    re.I,
+)
+_SHORT_PAGE = 1500  # visible characters
+
+
+def visible_text(tree: lxml_html.HtmlElement) -> str:
+    body = tree.find("body")
+    if body is None:
+        return ""
+    parts = []
+    for el in body.iter():
+        if el.tag in ("script", "style", "noscript", "template") or not isinstance(el.tag, str):
+            if el.tail:
+                parts.append(el.tail)
+            continue
+        if el.text:
+            parts.append(el.text)
+        if el.tail:
+            parts.append(el.tail)
+    return " ".join(" ".join(parts).split())
+
+
+def check_page(tree: lxml_html.HtmlElement, meta: PageMeta) -> None:
+    """Raise NotAnArticle for block pages and soft 404s (before extraction)."""
+    heading = " ".join(filter(None, (meta.title_tag, meta.h1, meta.title)))
+    text = visible_text(tree)
+    if len(text) < _SHORT_PAGE:
+        if _BLOCKED.search(heading) or _BLOCKED.search(text):
+            raise NotAnArticle("blocked", f"block page: {heading[:80] or text[:80]!r}")
+        if _NOT_FOUND.search(heading):
+            raise NotAnArticle("soft-404", f"error page: {heading[:80]!r}")
+    elif _BLOCKED.search(meta.title_tag or "") and not meta.ld_types & ARTICLE_TYPES:
+        raise NotAnArticle("blocked", f"block page: {meta.title_tag[:80]!r}")
+    elif _NOT_FOUND.search(meta.title_tag or "") and not meta.ld_types & ARTICLE_TYPES:
+        raise NotAnArticle("soft-404", f"error page: {meta.title_tag[:80]!r}")
+
+
+def is_article_marked(meta: PageMeta) -> bool:
+    return bool(meta.ld_types & ARTICLE_TYPES) or (meta.og_type or "").lower() == "article"
+
+
+def check_listing(
+    tree: lxml_html.HtmlElement, meta: PageMeta, paragraphs: list[str], min_body: int
+) -> None:
+    """Raise NotAnArticle when the page is an index of other pages rather than one article."""
+    body_chars = sum(len(p) for p in paragraphs)
+    marked = is_article_marked(meta)
+    if meta.ld_types & LISTING_TYPES and not marked:
+        raise NotAnArticle("listing", "JSON-LD declares a collection page")
+    if marked and body_chars >= min_body:
+        return
+    # Many headline links, little running text: a section front or search results.
+    headline_links = tree.xpath(
+        "count(//h2//a[@href] | //h3//a[@href] | //h4//a[@href] | //li//a[@href][string-length(normalize-space()) > 30])"
+    )
+    long_paras = sum(1 for p in paragraphs if len(p) >= 80)
+    if headline_links >= 10 and long_paras < 3 and not marked:
+        raise NotAnArticle(
+            "listing", f"{int(headline_links)} headline links, {long_paras} paragraphs"
+        )
+    if body_chars < min_body:
+        raise NotAnArticle("no-body", f"only {body_chars} characters of article text")

@@ -1,0 +1,397 @@
+"""parse_page / parse_snapshot / parse_feed_item: one extraction path, three kinds of input."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+
+from services.parser import dates
+from services.parser.classify import check_listing, check_page
+from services.parser.decode import UndecodableContent, decode_html
+from services.parser.extract import extract_body
+from services.parser.language import detect_language
+from services.parser.metadata import PageMeta, clean_text, extract_meta, strip_site_suffix
+from services.parser.profiles import Profile, profile_for
+from services.parser.urls import normalize_url, section_from_url
+from shared.contracts import NotAnArticle, ParsedArticle, ParseFailure
+from shared.publishers import lookup
+
+EXTRACTOR_VERSION = f"newsflow-parser/0.1+trafilatura-{trafilatura.__version__}"
+
+_SNAPSHOT_HEAD = re.compile(
+    rb"^\s*<!--\s*(\d{10,13})\s*-->\s*\n\s*\[(.*?)\]\((\S+?)\)\s*\n\s*-{3,}\s*\n", re.S
+)
+_HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "application/xml", "text/xml")
+_WS = re.compile(r"\s+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_BYLINE_PREFIX = re.compile(r"^(?:by|par|de|por|von|作者|记者|記者|文)\s*[:：]?\s+", re.I)
+_NOT_A_PERSON = re.compile(
+    r"@|https?:|www\.|\d|email|e-mail|staff|editor(?:s|ial)? team|newsroom|rédaction|"
+    r"agencies|agences|wire|contributors?$|编辑部|本报",
+    re.I,
+)
+
+
+# Comments and processing instructions carry no article text and trip up tree walkers.
+_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
+_PARSER_UTF8 = lxml_html.HTMLParser(
+    remove_comments=True, remove_pis=True, collect_ids=False, encoding="utf-8"
+)
+
+
+# --------------------------------------------------------------------------- helpers
+def _parse_tree(text: str) -> lxml_html.HtmlElement:
+    try:
+        return lxml_html.document_fromstring(text, parser=_PARSER)
+    except (etree.ParserError, ValueError) as exc:
+        # ValueError: lxml refuses str with an XML encoding declaration; bytes are fine.
+        try:
+            return lxml_html.document_fromstring(text.encode("utf-8"), parser=_PARSER_UTF8)
+        except (etree.ParserError, ValueError):
+            raise ParseFailure(f"unparseable HTML: {exc}") from exc
+
+
+def _publisher(url: str) -> tuple[str | None, str | None, str | None, set[str]]:
+    """(timezone, edition language, edition path prefix, publisher names) for `url`."""
+    found = lookup(url)
+    if found is None:
+        return None, None, None, set()
+    pub, edition = found
+    names = {pub.name_en}
+    if edition is not None:
+        names.add(edition.name)
+    names |= {e.name for e in pub.editions}
+    return (
+        pub.timezone,
+        edition.language if edition else None,
+        edition.path_prefix if edition else None,
+        names,
+    )
+
+
+def _authors(candidates: list[str], exclude: set[str]) -> list[str]:
+    """People only: no outlet names, no "Email the author", no agencies; split "A and B"."""
+    excluded = {e.lower() for e in exclude if e}
+    out: list[str] = []
+    for raw in candidates:
+        for name in re.split(r"\s*(?:,|;|&|\band\b|\bet\b|、|，)\s*", raw):
+            name = _BYLINE_PREFIX.sub("", _WS.sub(" ", name).strip()).strip(" .|-")
+            if not name or len(name) > 60 or _NOT_A_PERSON.search(name):
+                continue
+            if name.lower() in excluded or len(name.split()) > 5:
+                continue
+            if name not in out:
+                out.append(name)
+    return out
+
+
+def _pick_time(candidates: list[str], tz_name: str | None) -> tuple[datetime | None, str | None]:
+    for value in candidates:
+        dt = dates.parse_datetime(value)
+        if dt is not None:
+            return dates.to_utc(dt, tz_name)
+    return None, None
+
+
+def _min_body(paragraphs: list[str]) -> int:
+    sample = "".join(paragraphs)[:400]
+    dense = len(_CJK.findall(sample)) > len(sample) * 0.3
+    return 50 if dense else 150  # CJK packs a sentence into far fewer characters
+
+
+def _caption_for(
+    tree: lxml_html.HtmlElement, image_url: str | None
+) -> tuple[str | None, str | None]:
+    """Caption and credit of the lead image from the page's <figure>, when it has one."""
+    for fig in tree.iter("figure"):
+        imgs = fig.xpath(".//img/@src | .//img/@data-src | .//source/@srcset")
+        if image_url and imgs and not any(_same_image(image_url, s) for s in imgs):
+            continue
+        cap = fig.find(".//figcaption")
+        if cap is None:
+            continue
+        credit_el = cap.xpath(
+            ".//*[contains(@class,'credit') or contains(@class,'copyright') or "
+            "contains(@class,'source')]"
+        )
+        credit = clean_text(credit_el[0].text_content()) if credit_el else None
+        caption = clean_text(cap.text_content())
+        if caption and credit:
+            caption = caption.replace(credit, "").strip(" -|") or None
+        return caption, credit
+    return None, None
+
+
+def _same_image(a: str, b: str) -> bool:
+    def stem(u: str) -> str:
+        return u.split("?")[0].rstrip("/").rsplit("/", 1)[-1].lower()
+
+    return stem(a) == stem(b.split()[0] if b.split() else b)
+
+
+def _title(meta: PageMeta, site_names: set[str]) -> str | None:
+    title = meta.title or meta.h1 or meta.title_tag
+    if not title:
+        return None
+    title = strip_site_suffix(title, site_names)
+    # An og:title that still carries a suffix the <h1> does not: trust the <h1>.
+    if meta.h1 and title != meta.h1 and title.startswith(meta.h1) and len(meta.h1) > 10:
+        title = meta.h1
+    return title
+
+
+# --------------------------------------------------------------------------- core
+def _build(
+    tree: lxml_html.HtmlElement,
+    url: str,
+    *,
+    meta: PageMeta | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    fetched_at: datetime | None = None,
+    fragment: bool = False,
+) -> ParsedArticle:
+    overrides = overrides or {}
+    meta = meta or extract_meta(tree)
+    if not fragment:
+        check_page(tree, meta)
+    profile: Profile | None = profile_for(url)
+    tz_name, edition_lang, edition_prefix, pub_names = _publisher(url)
+    site_names = set(pub_names) | ({meta.site_name} if meta.site_name else set())
+    site_names |= meta.author_orgs
+    if profile is not None:
+        site_names |= set(profile.site_names)
+
+    title = clean_text(overrides.get("title")) or _title(meta, site_names)
+    image_url = meta.image_url
+    if not image_url:
+        srcs = tree.xpath("(//article//img/@src | //img/@src)[1]")
+        image_url = srcs[0] if srcs else None
+    caption, credit = _caption_for(tree, image_url)  # before extraction prunes figcaptions
+    lead_el = profile.lead if profile else ()
+    profile_lead = None
+    for expr in lead_el:
+        found = tree.xpath(expr)
+        if found:
+            profile_lead = clean_text(found[0].text_content())
+            break
+
+    extracted = extract_body(
+        tree,
+        url,
+        profile,
+        title=title,
+        description=None if (profile and profile.lead) else meta.description,
+    )
+    paragraphs = extracted.paragraphs
+    if not fragment:
+        check_listing(tree, meta, paragraphs, _min_body(paragraphs))
+    elif sum(len(p) for p in paragraphs) < _min_body(paragraphs):
+        raise NotAnArticle("no-body", "no article text in the content")
+
+    body = "\n\n".join(paragraphs)
+    lead = profile_lead or meta.description or extracted.bold_lead
+    if overrides.get("lead"):
+        lead = clean_text(overrides["lead"])
+
+    # Times: the item/page's own values, then a printed time in a fragment, then the URL's date.
+    tz_for_page = tz_name
+    published, rule = _pick_time(list(overrides.get("published", [])) + meta.published, tz_for_page)
+    if published is None and fragment:
+        published, rule = _pick_time(_printed_times(tree), tz_for_page)
+    if published is None:
+        url_date = dates.date_from_url(url)
+        if url_date is not None:
+            published, rule = url_date, "url-date"
+    updated, _ = _pick_time(list(overrides.get("updated", [])) + meta.modified, tz_for_page)
+
+    canonical = overrides.get("canonical") or meta.canonical or url
+    try:
+        canonical_url = normalize_url(canonical, base=url)
+    except ValueError:
+        canonical_url = normalize_url(url)
+
+    language = detect_language((title or "") + "\n" + body) or edition_lang
+    section = clean_text(overrides.get("section")) or meta.section
+    if not section:
+        section = section_from_url(canonical_url, edition_prefix)
+    tags = list(overrides.get("tags") or meta.tags)
+    authors = _authors(list(overrides.get("authors") or meta.authors), site_names)
+
+    flags = dates.date_flags(published, fetched_at)
+    return ParsedArticle(
+        url=url,
+        canonical_url=canonical_url,
+        title=title,
+        lead=lead,
+        body=body,
+        authors=authors,
+        published_at=published,
+        updated_at=updated,
+        time_rule=rule,
+        language=language,
+        section=section,
+        tags=[t for t in dict.fromkeys(clean_text(t) for t in tags) if t],
+        image_url=normalize_url(image_url, base=url) if image_url else None,
+        image_caption=caption or meta.image_caption,
+        image_credit=credit or meta.image_credit,
+        site_name=meta.site_name,
+        fetched_at=fetched_at,
+        flags=flags,
+        extractor=EXTRACTOR_VERSION,
+    )
+
+
+def _printed_times(tree: lxml_html.HtmlElement) -> list[str]:
+    """Short text nodes that look like a printed date ("21/01/2024 - 01:18"), in page order."""
+    out = []
+    for el in tree.iter("div", "span", "time", "p"):
+        text = (el.text or "").strip()
+        if 8 <= len(text) <= 40 and re.search(r"\d{1,4}[/.\-年]\d{1,2}[/.\-月]\d{1,4}", text):
+            out.append(el.get("datetime") or text)
+    return out
+
+
+def _check_content_type(headers: Mapping[str, str] | None) -> None:
+    if not headers:
+        return
+    for key, value in headers.items():
+        if key.lower() == "content-type" and value:
+            mime = value.split(";")[0].strip().lower()
+            if mime and not mime.startswith(_HTML_TYPES):
+                raise NotAnArticle("not-html", f"content type {mime}")
+
+
+# --------------------------------------------------------------------------- public API
+def parse_page(raw: bytes, url: str, headers: Mapping[str, str] | None = None) -> ParsedArticle:
+    """Parse a fetched HTML page (raw body bytes, final URL, response headers)."""
+    _check_content_type(headers)
+    text = decode_html(raw, headers)
+    if not text.strip():
+        raise NotAnArticle("no-body", "empty response body")
+    tree = _parse_tree(text)
+    return _build(tree, url)
+
+
+def is_snapshot(raw: bytes) -> bool:
+    """True for the saved-snapshot format: <!--epoch_ms-->, [title](url), ------, HTML."""
+    return _SNAPSHOT_HEAD.match(raw[:4096]) is not None
+
+
+def parse_snapshot(raw: bytes) -> ParsedArticle:
+    """Parse a saved snapshot; the link line gives title and URL, the comment the fetch time."""
+    m = _SNAPSHOT_HEAD.match(raw[:4096])
+    if m is None:
+        raise ParseFailure("not a snapshot: expected <!--epoch_ms-->, [title](url), ------")
+    epoch, title_b, url_b = m.groups()
+    try:
+        title = title_b.decode("utf-8")
+        url = url_b.decode("utf-8")
+        html_text = raw[m.end() :].decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UndecodableContent(f"snapshot is not UTF-8: {exc}") from exc
+    fetched_at = datetime.fromtimestamp(int(epoch) / (1000 if len(epoch) == 13 else 1), UTC)
+    tree = _parse_tree(f"<html><body>{html_text}</body></html>")
+    return _build(
+        tree,
+        url,
+        overrides={"title": title, "canonical": url},
+        fetched_at=fetched_at,
+        fragment=True,
+    )
+
+
+def _feed_values(item: Mapping[str, Any], *keys: str) -> list[str]:
+    out = []
+    for key in keys:
+        value = item.get(key)
+        if isinstance(value, str) and value.strip():
+            out.append(value)
+    return out
+
+
+def _feed_content(item: Mapping[str, Any]) -> str:
+    content = item.get("content")
+    if isinstance(content, list):
+        values = [c.get("value", "") for c in content if isinstance(c, Mapping)]
+        html_values = [v for v in values if v]
+        if html_values:
+            return max(html_values, key=len)
+    elif isinstance(content, str) and content.strip():
+        return content
+    for key in ("content:encoded", "summary_detail", "summary", "description"):
+        value = item.get(key)
+        if isinstance(value, Mapping):
+            value = value.get("value")
+        if isinstance(value, str) and value.strip():
+            return value
+    return ""
+
+
+def _feed_image(item: Mapping[str, Any]) -> str | None:
+    for key in ("media_content", "media_thumbnail", "enclosures", "links"):
+        for entry in item.get(key) or ():
+            if not isinstance(entry, Mapping):
+                continue
+            kind = str(entry.get("type") or entry.get("medium") or "image")
+            href = entry.get("url") or entry.get("href")
+            if (
+                href
+                and kind.startswith("image")
+                and (key != "links" or entry.get("rel") == "enclosure")
+            ):
+                return str(href)
+    image = item.get("image")
+    if isinstance(image, Mapping):
+        return image.get("href") or image.get("url")
+    return image if isinstance(image, str) else None
+
+
+def parse_feed_item(item: Mapping[str, Any], feed_url: str) -> ParsedArticle:
+    """Parse an RSS/Atom item carrying the full article HTML (a feedparser entry or alike).
+
+    The content goes through the same extraction as pages; the item's own title, times,
+    categories, authors and image win over what the HTML says.
+    """
+    link = item.get("link") or item.get("id") or feed_url
+    url = normalize_url(str(link), base=feed_url)
+    content = _feed_content(item)
+    if not content.strip():
+        raise NotAnArticle("no-body", "feed item has no content")
+    tree = _parse_tree(f"<html><body>{content}</body></html>")
+    tags = []
+    for tag in item.get("tags") or item.get("categories") or ():
+        term = tag.get("term") or tag.get("label") if isinstance(tag, Mapping) else tag
+        if isinstance(term, str) and term.strip():
+            tags.append(term)
+    authors = []
+    for a in item.get("authors") or ():
+        name = a.get("name") if isinstance(a, Mapping) else a
+        if isinstance(name, str):
+            authors.append(name)
+    if not authors:
+        authors = _feed_values(item, "author", "dc_creator")
+    meta = extract_meta(tree)
+    image = _feed_image(item)
+    if image:
+        meta.image_url = image
+    return _build(
+        tree,
+        url,
+        meta=meta,
+        overrides={
+            "title": item.get("title"),
+            "published": _feed_values(item, "published", "pubDate", "issued", "created"),
+            "updated": _feed_values(item, "updated", "modified"),
+            "tags": tags,
+            "authors": authors,
+            "canonical": url,
+            "lead": None,
+        },
+        fragment=True,
+    )

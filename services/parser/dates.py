@@ -1,0 +1,103 @@
+"""Page times -> timezone-aware UTC, remembering which rule produced them.
+
+A time with an offset is taken as is ("page-offset"). A local-only time is read in the publisher's
+zone from shared.publishers ("publisher-tz:<zone>"), DST-correct through zoneinfo; with no known
+publisher it is taken as UTC ("assumed-utc"). Times inside a spring-forward gap or a fall-back
+overlap resolve with fold=0 (the offset in force before the change), which is what a CMS printing
+wall-clock time most often meant.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as dateparser
+
+_EPOCH_FLOOR = datetime(1990, 1, 1, tzinfo=UTC)
+_FUTURE_SLACK = timedelta(days=1)
+
+# "21/01/2024 - 01:18" (day first: European CMS such as RFI's)
+_DMY_HM = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4})\s*[-–,à]?\s*(\d{1,2})[:hH](\d{2})\b")
+# "2024年1月21日 01:18" / "2024-01-21 01:18"
+_CJK_DATE = re.compile(
+    r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?(?:\s*(\d{1,2})[:：时](\d{2}))?"
+)
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?(\d{2})[/-]?(\d{2})(?=[/-])")
+
+
+class _TZInfos(dict):
+    """dateutil tzinfos that refuses ambiguous abbreviations instead of guessing."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """A datetime from a machine-readable or printed date string; naive when no offset is given."""
+    if not value or not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit() and len(value) in (10, 13):  # epoch seconds / milliseconds
+        secs = int(value) / (1000 if len(value) == 13 else 1)
+        return datetime.fromtimestamp(secs, UTC)
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    m = _CJK_DATE.search(value)
+    if m and ("年" in value or re.fullmatch(r"[\d\s:\-/.]+", value)):
+        y, mo, d, hh, mm = m.groups()
+        try:
+            return datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0))
+        except ValueError:
+            return None
+    m = _DMY_HM.search(value)
+    if m:
+        d, mo, y, hh, mm = (int(x) for x in m.groups())
+        try:
+            return datetime(y, mo, d, hh, mm)
+        except ValueError:
+            return None
+    try:
+        dt = dateparser.parse(value, fuzzy=False, tzinfos=_TZInfos(UTC=0, GMT=0, Z=0))
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return dt
+
+
+def to_utc(dt: datetime, tz_name: str | None) -> tuple[datetime, str]:
+    """(UTC datetime, rule) for a parsed page time."""
+    if dt.tzinfo is not None and dt.utcoffset() is not None:
+        return dt.astimezone(UTC), "page-offset"
+    if tz_name:
+        return dt.replace(tzinfo=ZoneInfo(tz_name), fold=0).astimezone(
+            UTC
+        ), f"publisher-tz:{tz_name}"
+    return dt.replace(tzinfo=UTC), "assumed-utc"
+
+
+def date_from_url(url: str) -> datetime | None:
+    m = _URL_DATE.search(url)
+    if not m:
+        return None
+    try:
+        return datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def date_flags(published: datetime | None, reference: datetime | None = None) -> list[str]:
+    """Sanity flags; `reference` is when the page was fetched (now when unknown)."""
+    if published is None:
+        return []
+    ref = reference or datetime.now(UTC)
+    flags = []
+    if published > ref + _FUTURE_SLACK:
+        flags.append("date-in-future")
+    if published < _EPOCH_FLOOR:
+        flags.append("date-before-1990")
+    return flags

@@ -1,0 +1,299 @@
+"""Article metadata from what the page declares: JSON-LD, OpenGraph, <meta>, microdata, <time>.
+
+Each field keeps the first non-empty value in priority order: JSON-LD (written for search engines,
+usually the most exact), then OpenGraph/article:*, then plain <meta> and markup.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import html as lxml_html
+
+ARTICLE_TYPES = {
+    "article",
+    "newsarticle",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "reviewnewsarticle",
+    "blogposting",
+    "liveblogposting",
+    "socialmediaposting",
+    "scholarlyarticle",
+    "techarticle",
+    "report",
+}
+LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "sitenavigationelement"}
+
+_WS = re.compile(r"\s+")
+
+
+def clean_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        value = value[0] if value else None
+        if value is None:
+            return None
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("@value") or value.get("text")
+    if not isinstance(value, str):
+        return None
+    text = _WS.sub(" ", value).strip()
+    return text or None
+
+
+@dataclass
+class PageMeta:
+    title: str | None = None
+    description: str | None = None
+    canonical: str | None = None
+    site_name: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: list[str] = field(default_factory=list)  # candidate strings, best first
+    modified: list[str] = field(default_factory=list)
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    image_url: str | None = None
+    image_caption: str | None = None
+    image_credit: str | None = None
+    html_lang: str | None = None
+    og_type: str | None = None
+    ld_types: set[str] = field(default_factory=set)
+    article_body: str | None = None  # JSON-LD articleBody, when the page gives it
+    h1: str | None = None
+    title_tag: str | None = None
+    author_orgs: set[str] = field(default_factory=set)
+
+
+def _iter_ld_objects(data: Any):
+    if isinstance(data, list):
+        for item in data:
+            yield from _iter_ld_objects(item)
+    elif isinstance(data, dict):
+        yield data
+        for key in ("@graph", "mainEntity", "itemListElement"):
+            if key in data:
+                yield from _iter_ld_objects(data[key])
+
+
+def _types(obj: dict) -> set[str]:
+    t = obj.get("@type")
+    if isinstance(t, str):
+        return {t.lower()}
+    if isinstance(t, list):
+        return {x.lower() for x in t if isinstance(x, str)}
+    return set()
+
+
+def _load_json(text: str) -> Any:
+    text = text.strip().removeprefix("<!--").removesuffix("-->").strip()
+    try:
+        return json.loads(text)
+    except ValueError:
+        # CMSs emit raw newlines/tabs inside strings; JSON forbids them, browsers do not care.
+        try:
+            return json.loads(re.sub(r"[\n\r\t]+", " ", text), strict=False)
+        except ValueError:
+            return None
+
+
+def _people(value: Any, orgs: set[str]) -> list[str]:
+    out: list[str] = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict):
+            name = clean_text(item.get("name"))
+            if not name:
+                continue
+            if _types(item) & {"organization", "newsmediaorganization", "corporation"}:
+                orgs.add(name)
+                continue
+            out.append(name)
+        elif isinstance(item, str):
+            name = clean_text(item)
+            if name:
+                out.append(name)
+    return out
+
+
+def _image(value: Any) -> tuple[str | None, str | None, str | None]:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, str):
+        return value.strip() or None, None, None
+    if isinstance(value, dict):
+        url = value.get("url") or value.get("contentUrl")
+        if isinstance(url, list):
+            url = url[0] if url else None
+        credit = clean_text(
+            value.get("creditText") or value.get("copyrightHolder") or value.get("author")
+        )
+        return (
+            (url.strip() if isinstance(url, str) else None),
+            clean_text(value.get("caption")),
+            credit,
+        )
+    return None, None, None
+
+
+def _keywords(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [k.strip() for k in re.split(r"[,;，、]", value) if k.strip()]
+    if isinstance(value, list):
+        return [k for v in value for k in _keywords(v)]
+    return []
+
+
+def _apply_json_ld(tree: lxml_html.HtmlElement, meta: PageMeta) -> None:
+    for script in tree.iterfind(".//script[@type='application/ld+json']"):
+        data = _load_json(script.text or "")
+        if data is None:
+            continue
+        for obj in _iter_ld_objects(data):
+            types = _types(obj)
+            meta.ld_types |= types
+            if not types & ARTICLE_TYPES:
+                if types & {"organization", "newsmediaorganization"} and not meta.site_name:
+                    pass  # publisher name comes from og:site_name or the article's publisher
+                continue
+            meta.title = meta.title or clean_text(obj.get("headline") or obj.get("name"))
+            meta.description = meta.description or clean_text(obj.get("description"))
+            if not meta.authors:
+                meta.authors = _people(obj.get("author") or obj.get("creator"), meta.author_orgs)
+            for key, target in (("datePublished", meta.published), ("dateCreated", meta.published)):
+                if isinstance(obj.get(key), str):
+                    target.append(obj[key])
+            if isinstance(obj.get("dateModified"), str):
+                meta.modified.append(obj["dateModified"])
+            meta.section = meta.section or clean_text(obj.get("articleSection"))
+            meta.tags = meta.tags or _keywords(obj.get("keywords"))
+            if not meta.image_url:
+                meta.image_url, meta.image_caption, meta.image_credit = _image(obj.get("image"))
+            body = obj.get("articleBody")
+            if isinstance(body, str) and not meta.article_body:
+                meta.article_body = body
+            pub = obj.get("publisher")
+            if isinstance(pub, dict):
+                name = clean_text(pub.get("name"))
+                if name:
+                    meta.author_orgs.add(name)
+            url = obj.get("url") or obj.get("mainEntityOfPage")
+            if isinstance(url, dict):
+                url = url.get("@id")
+            if isinstance(url, str) and url.startswith("http") and not meta.canonical:
+                meta.canonical = url
+
+
+def extract_meta(tree: lxml_html.HtmlElement) -> PageMeta:
+    meta = PageMeta()
+    _apply_json_ld(tree, meta)
+
+    props: dict[str, list[str]] = {}
+    for el in tree.iterfind(".//meta"):
+        key = el.get("property") or el.get("name") or el.get("itemprop")
+        content = el.get("content")
+        if key and content and content.strip():
+            props.setdefault(key.strip().lower(), []).append(content.strip())
+
+    def first(*keys: str) -> str | None:
+        for k in keys:
+            for v in props.get(k, ()):
+                text = clean_text(v)
+                if text:
+                    return text
+        return None
+
+    meta.og_type = first("og:type")
+    meta.title = meta.title or first("og:title", "twitter:title", "dc.title", "title")
+    meta.description = meta.description or first(
+        "og:description", "description", "twitter:description", "dc.description"
+    )
+    meta.site_name = first("og:site_name", "application-name", "publisher", "dc.publisher")
+    for href in tree.xpath(".//link[@rel='canonical']/@href"):
+        if href.strip():
+            meta.canonical = href.strip()
+            break
+    else:
+        meta.canonical = meta.canonical or first("og:url")
+    if not meta.authors:
+        for key in (
+            "author",
+            "article:author",
+            "dc.creator",
+            "byl",
+            "parsely-author",
+            "sailthru.author",
+        ):
+            for v in props.get(key, ()):
+                if not v.startswith("http"):
+                    meta.authors.append(v)
+            if meta.authors:
+                break
+    meta.published += [
+        v
+        for k in (
+            "article:published_time",
+            "og:article:published_time",
+            "datepublished",
+            "publishdate",
+            "pubdate",
+            "publish-date",
+            "parsely-pub-date",
+            "sailthru.date",
+            "dc.date.issued",
+            "dc.date",
+            "date",
+            "dcterms.created",
+        )
+        for v in props.get(k, ())
+    ]
+    meta.modified += [
+        v
+        for k in ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified")
+        for v in props.get(k, ())
+    ]
+    for el in tree.xpath(".//*[@itemprop='datePublished' or @itemprop='dateModified'][@datetime]"):
+        (meta.published if el.get("itemprop") == "datePublished" else meta.modified).append(
+            el.get("datetime")
+        )
+    meta.published += tree.xpath(
+        "(.//article//time[@datetime] | .//time[@pubdate][@datetime])[1]/@datetime"
+    )
+    meta.section = meta.section or first("article:section", "section", "category")
+    if not meta.tags:
+        meta.tags = props.get("article:tag", []) or _keywords(first("news_keywords", "keywords"))
+    meta.image_url = meta.image_url or first("og:image", "og:image:url", "twitter:image")
+    meta.image_caption = meta.image_caption or first("og:image:alt", "twitter:image:alt")
+    meta.html_lang = tree.get("lang") or first("og:locale", "content-language", "language")
+
+    title_el = tree.find(".//title")
+    meta.title_tag = clean_text(title_el.text_content()) if title_el is not None else None
+    for h1 in tree.iterfind(".//h1"):
+        text = clean_text(h1.text_content())
+        if text:
+            meta.h1 = text
+            break
+    return meta
+
+
+_SEPARATORS = re.compile(r"\s+[-|–—·:»]\s+|\s*[|｜_]\s*")
+
+
+def strip_site_suffix(title: str, site_names: set[str]) -> str:
+    """Drop a trailing (or leading) site name: "Headline - RFI", "Reuters | Headline"."""
+    names = {n.lower() for n in site_names if n}
+    parts = _SEPARATORS.split(title)
+    if len(parts) < 2:
+        return title
+    seps = _SEPARATORS.findall(title)
+    last, head = parts[-1].strip().lower(), parts[0].strip().lower()
+    if last in names or any(last and (last in n or n in last) for n in names):
+        return title[: title.rfind(seps[-1])].strip()
+    if head in names:
+        return title[title.find(seps[0]) + len(seps[0]) :].strip()
+    return title
