@@ -179,6 +179,55 @@ def cmd_parse(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from shared import operations as ops
+
+    if args.action == "add":
+        for url in args.urls:
+            new = ops.add_feed(url, ops.parse_interval(args.every), kind=args.kind)
+            print(f"{'added' if new else 'updated'} {args.kind} {url} every {args.every}")
+    elif args.action == "remove":
+        for url in args.urls:
+            print(f"{'removed' if ops.remove_feed(url) else 'not registered'}: {url}")
+    else:
+        feeds = ops.list_feeds()
+        if args.json:
+            print(json.dumps(feeds, default=str, indent=2))
+        for f in feeds if not args.json else []:
+            print(
+                f"{f['kind']:<7} every {f['every_seconds']:>6}s  next {f['next_poll_at']:%Y-%m-%d %H:%M}"
+                f"  {f['url']}  [{f['last_status'] or 'never polled'}]"
+            )
+        if not feeds and not args.json:
+            print("no feeds registered")
+    return 0
+
+
+def cmd_retry(args: argparse.Namespace) -> int:
+    from shared.models import DocState
+    from shared.operations import retry_documents
+
+    n = retry_documents([DocState(s) for s in args.state], args.domain, args.error)
+    print(f"re-sent {n} documents")
+    return 0
+
+
+def cmd_reparse(args: argparse.Namespace) -> int:
+    from shared.operations import reparse_documents, since_arg
+
+    n = reparse_documents(args.domain, since_arg(args.since))
+    print(f"re-sent {n} documents to parse")
+    return 0
+
+
+def cmd_reenrich(args: argparse.Namespace) -> int:
+    from shared.operations import reenrich_articles, since_arg
+
+    n = reenrich_articles(args.domain, since_arg(args.since))
+    print(f"re-sent {n} articles to enrich")
+    return 0
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from shared.stack import run_stack
 
@@ -231,6 +280,31 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_parse)
 
+    s = sub.add_parser("feeds", help="feeds and sitemaps polled on a schedule by beat")
+    s.add_argument("action", choices=["add", "list", "remove"])
+    s.add_argument("urls", nargs="*")
+    s.add_argument("--every", default="30m", help="poll interval: 30m, 2h, 1d (default 30m)")
+    s.add_argument("--sitemap", dest="kind", action="store_const", const="sitemap", default="feed")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_feeds)
+
+    s = sub.add_parser("retry", help="send failed documents through the pipeline again")
+    s.add_argument("--state", action="append", default=None, help="default: failed")
+    s.add_argument("--domain")
+    s.add_argument("--error", help="only this error class, e.g. FetchTimeout")
+    s.set_defaults(func=cmd_retry)
+
+    for name, func, what in (
+        ("reparse", cmd_reparse, "parse again from the stored raw responses"),
+        ("reenrich", cmd_reenrich, "enrich stored articles again"),
+    ):
+        s = sub.add_parser(name, help=what)
+        g = s.add_mutually_exclusive_group(required=True)
+        g.add_argument("--all", action="store_true")
+        g.add_argument("--domain")
+        g.add_argument("--since", help="ISO 8601 or 2h / 3d: documents created since")
+        s.set_defaults(func=func)
+
     s = sub.add_parser("up", help="run the local stack in the foreground")
     s.add_argument("--no-flower", action="store_true")
     s.add_argument("--data-dir", default=str(ROOT / ".data"))
@@ -246,6 +320,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "state", "") is None:
+        args.state = ["failed"]
     return args.func(args)
 
 
