@@ -68,3 +68,5 @@ def make_app() -> Celery:
 
 
 app = make_app()
+
+from shared import logs  # noqa: E402,F401  (JSON logs for workers: connects Celery signals)
