@@ -91,8 +91,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from shared.status import pipeline_status
+    from shared.status import pipeline_status, source_health
 
+    if args.sources:
+        return _print_sources(source_health(), args.json)
     st = pipeline_status()
     if args.json:
         print(json.dumps(st, indent=2))
@@ -104,6 +106,24 @@ def cmd_status(args: argparse.Namespace) -> int:
     if st["errors"]:
         print("errors:  " + "  ".join(f"{c}={n}" for c, n in st["errors"].items()))
     print("workers: " + (", ".join(st["workers"]) or "none online"))
+    return 0
+
+
+def _print_sources(rows: list[dict], as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    head = f"{'domain':<28}{'docs':>6}{'fetched':>8}{'parsed':>7}  title  date  author body  median  failed / alerts"
+    print(head)
+    for r in rows:
+        w = r.get("recent") or r.get("past") or {}
+        rates = "".join(f"{w.get(f, 0):>6.0%}" for f in ("title", "date", "author", "body"))
+        failed = ", ".join(f"{k}={v}" for k, v in r["failed"].items())
+        alerts = ("  ALERT: " + "; ".join(r["alerts"])) if r["alerts"] else ""
+        print(
+            f"{r['domain'][:27]:<28}{r['documents']:>6}{r['fetched']:>8}{r['parsed']:>7}  "
+            f"{rates}{w.get('median_body', 0):>8}  {failed}{alerts}"
+        )
     return 0
 
 
@@ -262,6 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("status", help="documents per state, queue lengths, workers")
     s.add_argument("--json", action="store_true")
+    s.add_argument("--sources", action="store_true", help="health per publisher domain")
     s.set_defaults(func=cmd_status)
 
     s = sub.add_parser("wait", help="block until nothing is queued or in progress")

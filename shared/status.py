@@ -64,3 +64,71 @@ def is_idle() -> bool:
     """Nothing queued in Redis and no document with work ahead of it."""
     docs = document_counts()
     return sum(docs[s.value] for s in IN_PROGRESS) == 0 and not any(queue_lengths().values())
+
+
+# A domain is flagged when a field's fill rate over the recent window falls this far below the
+# same domain's rate over the window before it (a layout change broke extraction).
+DROP_THRESHOLD = 0.3
+_SOURCES_SQL = """
+WITH a AS (
+  SELECT d.domain,
+         a.parsed_at >= now() - make_interval(hours => :recent_hours) AS recent,
+         (a.title IS NOT NULL AND a.title <> '')::int AS has_title,
+         (a.published_at IS NOT NULL)::int AS has_date,
+         (cardinality(a.authors) > 0)::int AS has_author,
+         (length(a.body) >= 200)::int AS has_body,
+         length(a.body) AS body_len
+  FROM articles a JOIN documents d ON d.id = a.document_id
+  WHERE a.parsed_at >= now() - make_interval(hours => :recent_hours + :past_hours)
+)
+SELECT domain, recent, count(*), avg(has_title), avg(has_date), avg(has_author), avg(has_body),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY body_len)
+FROM a GROUP BY domain, recent
+"""
+
+
+def source_health(recent_hours: int = 24, past_hours: int = 24 * 7) -> list[dict[str, Any]]:
+    """Per publisher domain: documents by outcome, field fill rates, and a layout-break flag."""
+    from sqlalchemy import text
+
+    with session_scope() as db:
+        states = db.execute(
+            select(
+                Document.domain, Document.state, Document.last_error_class, func.count()
+            ).group_by(Document.domain, Document.state, Document.last_error_class)
+        ).all()
+        rates = db.execute(
+            text(_SOURCES_SQL), {"recent_hours": recent_hours, "past_hours": past_hours}
+        ).all()
+    out: dict[str, dict[str, Any]] = {}
+    for domain, state, err, n in states:
+        row = out.setdefault(
+            domain, {"domain": domain, "documents": 0, "fetched": 0, "parsed": 0, "failed": {}}
+        )
+        row["documents"] += n
+        if state not in (DocState.queued, DocState.fetching, DocState.retrying):
+            row["fetched"] += n
+        if state in (DocState.parsed, DocState.enriched):
+            row["parsed"] += n
+        if state in (DocState.failed, DocState.rejected):
+            row["failed"][err or "unknown"] = row["failed"].get(err or "unknown", 0) + n
+    fields = ("title", "date", "author", "body")
+    for domain, recent, n, *vals in rates:
+        row = out.setdefault(
+            domain, {"domain": domain, "documents": 0, "fetched": 0, "parsed": 0, "failed": {}}
+        )
+        window = "recent" if recent else "past"
+        row[window] = {
+            "articles": n,
+            **{f: round(float(v), 3) for f, v in zip(fields, vals[:4], strict=True)},
+        }
+        row[window]["median_body"] = int(vals[4] or 0)
+    for row in out.values():
+        recent, past = row.get("recent"), row.get("past")
+        row["alerts"] = [
+            f"{f} {past[f]:.0%} -> {recent[f]:.0%}"
+            for f in fields
+            if recent and past and past["articles"] >= 5 and recent["articles"] >= 3
+            and past[f] - recent[f] >= DROP_THRESHOLD
+        ]  # fmt: skip
+    return sorted(out.values(), key=lambda r: -r["documents"])
