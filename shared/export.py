@@ -75,6 +75,8 @@ def article_record(a: Article) -> dict[str, Any]:
         "parsed_at": iso_z(a.parsed_at),
         "enriched_at": iso_z(a.enriched_at),
         "content_hash": a.content_hash,
+        "duplicate_of": a.duplicate_of,
+        "cluster": a.duplicate_of or a.id,
         "extractor_version": a.extractor_version,
         "enricher_version": a.enricher_version,
     }

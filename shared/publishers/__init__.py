@@ -31,6 +31,29 @@ class Publisher:
     timezone: str  # IANA zone used for local-only page times
     editions: tuple[Edition, ...] = field(default_factory=tuple)
     profile: str | None = None  # parser site profile name (services/parser/profiles)
+    # how other outlets' texts name it, per language: (("zh", "路透社"), ("en", "Reuters"));
+    # the enricher uses these (and `aliases`) to recognise it as a cited source / ORG entity
+    names: tuple[tuple[str, str], ...] = ()
+    aliases: tuple[str, ...] = ()  # other surface forms in any language: "AP", "美联社"
+
+    def name_in(self, language: str | None) -> str:
+        """The outlet's name for a text in `language` (an edition's name, else a known name)."""
+        lang = (language or "").lower()
+        base = lang.split("-")[0]
+        known = dict((k.lower(), v) for k, v in self.names)
+        for ed in self.editions:
+            if ed.language.lower() == lang:
+                return ed.name
+        if lang in known:
+            return known[lang]
+        if base == "zh" and lang in ("zh-hant", "zh-tw", "zh-hk") and "zh" in known:
+            return known["zh"]
+        for ed in self.editions:
+            if ed.language.lower().split("-")[0] == base:
+                return ed.name
+        if base in known:
+            return known[base]
+        return self.name_en
 
     def edition_for(self, path: str) -> Edition | None:
         best: Edition | None = None
@@ -43,16 +66,75 @@ class Publisher:
 
 
 def _registry() -> dict[str, Publisher]:
-    from shared.publishers import fr  # one module per country
+    # one module per country (fundus-style); "intl" holds multinational bodies' outlets
+    from shared.publishers import (
+        ae,
+        cn,
+        de,
+        es,
+        fr,
+        gb,
+        hk,
+        it,
+        jp,
+        kp,
+        kr,
+        qa,
+        ru,
+        tw,
+        ua,
+        us,
+        world,
+    )
 
     out: dict[str, Publisher] = {}
-    for module in (fr,):
+    for module in (ae, cn, de, es, fr, gb, hk, it, jp, kp, kr, qa, ru, tw, ua, us, world):
         for pub in module.PUBLISHERS:
+            if pub.domain in out:
+                raise ValueError(f"publisher {pub.domain} registered twice")
             out[pub.domain] = pub
     return out
 
 
+def pub(
+    domain: str,
+    name_en: str,
+    country: str,
+    kind: str,
+    timezone: str,
+    zh: str | None = None,
+    aliases: tuple[str, ...] = (),
+    editions: tuple[Edition, ...] = (),
+    zh_hant: str | None = None,
+    fr: str | None = None,
+    profile: str | None = None,
+) -> Publisher:
+    """Compact constructor for the country modules: names in zh/zh-Hant/en/fr + aliases."""
+    names = [("en", name_en)]
+    if zh:
+        names.append(("zh", zh))
+    if zh_hant:
+        names.append(("zh-Hant", zh_hant))
+    if fr:
+        names.append(("fr", fr))
+    return Publisher(
+        domain=domain,
+        name_en=name_en,
+        country=country,
+        kind=kind,
+        timezone=timezone,
+        editions=editions,
+        profile=profile,
+        names=tuple(names),
+        aliases=aliases,
+    )
+
+
 REGISTRY: dict[str, Publisher] = _registry()
+
+
+def all_publishers() -> list[Publisher]:
+    return list(REGISTRY.values())
 
 
 def host_of(url: str) -> str:

@@ -1,7 +1,8 @@
 """French publishers."""
 
-from shared.publishers import Edition, Publisher
+from shared.publishers import Edition, Publisher, pub
 
+PAR = "Europe/Paris"
 PUBLISHERS = [
     Publisher(
         domain="rfi.fr",
@@ -21,6 +22,8 @@ PUBLISHERS = [
             Edition("vi", "RFI", "/vi/"),
             Edition("fa", "RFI", "/fa/"),
         ),
+        names=(("en", "RFI"), ("zh", "法广"), ("fr", "RFI")),
+        aliases=("法广", "法國國際廣播電台", "Radio France Internationale", "法国国际广播电台"),
     ),
     Publisher(
         domain="france24.com",
@@ -32,6 +35,8 @@ PUBLISHERS = [
             Edition("fr", "France 24", "/fr/"),
             Edition("en", "France 24", "/en/"),
         ),
+        names=(("en", "France 24"), ("zh", "法国24台")),
+        aliases=("法兰西24台", "France24"),
     ),
     Publisher(
         domain="lemonde.fr",
@@ -40,6 +45,8 @@ PUBLISHERS = [
         kind="newspaper",
         timezone="Europe/Paris",
         editions=(Edition("fr", "Le Monde", "/"),),
+        names=(("en", "Le Monde"), ("zh", "世界报"), ("zh-Hant", "世界報")),
+        aliases=("《世界报》",),
     ),
     Publisher(
         domain="afp.com",
@@ -48,5 +55,35 @@ PUBLISHERS = [
         kind="wire agency",
         timezone="Europe/Paris",
         editions=(Edition("fr", "Agence France-Presse", "/"),),
+        names=(("en", "AFP"), ("zh", "法新社"), ("zh-Hant", "法新社"), ("fr", "AFP")),
+        aliases=("Agence France-Presse", "Agence France Presse", "法国新闻社", "法新社"),
     ),
+    pub(
+        "lefigaro.fr",
+        "Le Figaro",
+        "FR",
+        "newspaper",
+        PAR,
+        zh="费加罗报",
+        zh_hant="費加羅報",
+        fr="Le Figaro",
+        aliases=("Figaro",),
+    ),
+    pub(
+        "liberation.fr",
+        "Libération",
+        "FR",
+        "newspaper",
+        PAR,
+        zh="解放报",
+        zh_hant="解放報",
+        fr="Libération",
+    ),
+    pub("lesechos.fr", "Les Echos", "FR", "newspaper", PAR, zh="回声报", fr="Les Echos"),
+    pub("ouest-france.fr", "Ouest-France", "FR", "newspaper", PAR, zh="西法兰西报"),
+    pub("franceinfo.fr", "franceinfo", "FR", "broadcaster", PAR, zh="法国新闻台"),
+    pub("radiofrance.fr", "Radio France", "FR", "public broadcaster", PAR, zh="法国广播电台"),
+    pub("lepoint.fr", "Le Point", "FR", "magazine", PAR, zh="观点周刊", fr="Le Point"),
+    pub("lexpress.fr", "L'Express", "FR", "magazine", PAR, zh="快报", fr="L'Express"),
+    pub("leparisien.fr", "Le Parisien", "FR", "newspaper", PAR, zh="巴黎人报", fr="Le Parisien"),
 ]

@@ -1,0 +1,78 @@
+"""Publishers of the United Kingdom."""
+
+from shared.publishers import Edition, pub
+
+LON = "Europe/London"
+PUBLISHERS = [
+    pub(
+        "reuters.com",
+        "Reuters",
+        "GB",
+        "wire agency",
+        LON,
+        zh="路透社",
+        zh_hant="路透社",
+        aliases=("路透", "Reuters News", "Thomson Reuters"),
+    ),
+    pub(
+        "bbc.com",
+        "BBC",
+        "GB",
+        "public broadcaster",
+        LON,
+        zh="英国广播公司",
+        zh_hant="英國廣播公司",
+        aliases=("BBC", "BBC News", "BBC中文网", "英国广播公司"),
+        editions=(
+            Edition("en", "BBC", "/"),
+            Edition("zh", "BBC中文", "/zhongwen/simp/"),
+            Edition("zh-Hant", "BBC中文", "/zhongwen/trad/"),
+        ),
+    ),
+    pub("bbc.co.uk", "BBC", "GB", "public broadcaster", LON),
+    pub(
+        "theguardian.com",
+        "The Guardian",
+        "GB",
+        "newspaper",
+        LON,
+        zh="卫报",
+        zh_hant="衛報",
+        aliases=("Guardian",),
+    ),
+    pub(
+        "ft.com",
+        "Financial Times",
+        "GB",
+        "newspaper",
+        LON,
+        zh="金融时报",
+        zh_hant="金融時報",
+        aliases=("FT", "英国金融时报"),
+    ),
+    pub("ftchinese.com", "FT Chinese", "GB", "newspaper", LON, zh="FT中文网"),
+    pub("thetimes.co.uk", "The Times", "GB", "newspaper", LON, zh="泰晤士报", zh_hant="泰晤士報"),
+    pub(
+        "telegraph.co.uk",
+        "The Daily Telegraph",
+        "GB",
+        "newspaper",
+        LON,
+        zh="每日电讯报",
+        zh_hant="每日電訊報",
+        aliases=("Telegraph", "电讯报"),
+    ),
+    pub(
+        "economist.com",
+        "The Economist",
+        "GB",
+        "magazine",
+        LON,
+        zh="经济学人",
+        zh_hant="經濟學人",
+        aliases=("Economist",),
+    ),
+    pub("independent.co.uk", "The Independent", "GB", "newspaper", LON, zh="独立报"),
+    pub("dailymail.co.uk", "Daily Mail", "GB", "newspaper", LON, zh="每日邮报"),
+    pub("skynews.com", "Sky News", "GB", "broadcaster", LON, zh="天空新闻"),
+]
