@@ -23,10 +23,8 @@ _WS = re.compile(r"\s+")
 # class/id tokens of page furniture. Matched against whole "-"/"_"-separated words so that e.g.
 # "shared-content" or "commentary" are not hit.
 _JUNK_WORDS = (
-    r"share|sharing|social|sociallinks|newsletter|subscribe|subscription|signup|related|"
-    r"recommended|recommendations|outbrain|taboola|comments?|disqus|promo|selfpromo|advert|"
-    r"advertisement|ads?|sponsored|breadcrumbs?|paywall|byline-share|toolbar|tags?|"
-    r"read-?more|more-?stories|newsletters|most-?popular|trending|caption|figcaption|credits?"
+    r"share|sharing|social|newsletter|related|outbrain|taboola|comments?|disqus|selfpromo|"
+    r"breadcrumbs?"
 )
 _JUNK_ATTR = re.compile(rf"(?:^|[\s_-])(?:{_JUNK_WORDS})(?:$|[\s_-])", re.I)
 # Elements removed outright, whatever their attributes.
@@ -53,7 +51,10 @@ _BOILERPLATE = re.compile(
     r")",
     re.I,
 )
-_BOILERPLATE_MAX = 220  # characters; longer paragraphs are content even if they start like this
+_BOILERPLATE_MAX = 220
+_BARE_URL = re.compile(
+    r"^(?:https?://|www\.)\S+$"
+)  # characters; longer paragraphs are content even if they start like this
 
 
 @dataclass
@@ -126,40 +127,66 @@ def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.
     return tree
 
 
-def _text_and_links(el: etree._Element) -> tuple[str, int]:
-    text = _norm("".join(el.itertext()))
-    link_chars = sum(len(_norm("".join(r.itertext()))) for r in el.iter("ref"))
-    return text, link_chars
+# Link and bold text are wrapped in private-use characters before extraction, so that the output
+# (which keeps neither <a> nor formatting: trafilatura's own options for them alter what it
+# extracts) still tells how much of each paragraph was link text or bold.
+_LINK = ("\ue000", "\ue001")
+_BOLD = ("\ue002", "\ue003")
+_SPANS = {mark: re.compile(f"{mark[0]}([^{mark[1]}]*){mark[1]}?") for mark in (_LINK, _BOLD)}
+_SENTINELS = str.maketrans("", "", "".join(_LINK + _BOLD))
 
 
-def _is_bold(el: etree._Element, text: str) -> bool:
-    bold = "".join(
-        "".join(h.itertext()) for h in el.iter("hi") if (h.get("rend") or "").startswith("#b")
-    )
-    return bool(text) and len(_norm(bold)) >= len(text) * 0.9
+def _wrap(el: etree._Element, mark: tuple[str, str]) -> None:
+    el.text = mark[0] + (el.text or "")
+    if len(el):
+        el[-1].tail = (el[-1].tail or "") + mark[1]
+    else:
+        el.text += mark[1]
 
 
-def _blocks(body: etree._Element) -> list[tuple[str, str, int, bool]]:
-    """(kind, text, link chars, bold) for each block of trafilatura's output tree."""
-    out: list[tuple[str, str, int, bool]] = []
+def mark_spans(root: etree._Element) -> None:
+    for el in root.iter("a", "strong", "b"):
+        if el.tag == "a":
+            if el.get("href") is not None:
+                _wrap(el, _LINK)
+        else:
+            _wrap(el, _BOLD)
+
+
+@dataclass
+class Block:
+    kind: str  # p, head, quote, code, item, row
+    text: str
+    link_share: float  # fraction of the text that was link text
+    bold_share: float = 0.0
+
+
+def _share(raw: str, mark: tuple[str, str], length: int) -> float:
+    marked = sum(len(_norm(m.group(1).translate(_SENTINELS))) for m in _SPANS[mark].finditer(raw))
+    return min(1.0, marked / length)
+
+
+def _block(kind: str, raw: str) -> Block | None:
+    text = _norm(raw.translate(_SENTINELS))
+    if not text:
+        return None
+    return Block(kind, text, _share(raw, _LINK, len(text)), _share(raw, _BOLD, len(text)))
+
+
+def _blocks(body: etree._Element) -> list[Block]:
+    """The blocks of trafilatura's output tree, lists and tables split into items and rows."""
+    out: list[Block | None] = []
     for el in body:
         tag = el.tag
         if tag == "list":
-            for item in el.iter("item"):
-                text, links = _text_and_links(item)
-                if text:
-                    out.append(("item", text, links, False))
+            out.extend(_block("item", "".join(item.itertext())) for item in el.iter("item"))
         elif tag == "table":
             for row in el.iter("row"):
-                cells = [_norm("".join(c.itertext())) for c in row.iter("cell")]
-                text = " ".join(c for c in cells if c)
-                if text:
-                    out.append(("row", text, 0, False))
-        elif tag in ("p", "head", "quote", "code", "list"):
-            text, links = _text_and_links(el)
-            if text:
-                out.append((tag, text, links, _is_bold(el, text)))
-    return out
+                cells = (_norm("".join(c.itertext())) for c in row.iter("cell"))
+                out.append(_block("row", " ".join(c for c in cells if c)))
+        elif tag in ("p", "head", "quote", "code"):
+            out.append(_block(tag, "".join(el.itertext())))
+    return [b for b in out if b is not None]
 
 
 def _is_boilerplate(text: str, profile: Profile | None) -> bool:
@@ -168,6 +195,28 @@ def _is_boilerplate(text: str, profile: Profile | None) -> bool:
     if profile is not None:
         return any(p.search(text) for p in profile.drop_text)
     return False
+
+
+def _teaser_run(blocks: list[Block]) -> int:
+    """Length of the trailing run of list items that each lead with a link (headline + blurb)."""
+    n = 0
+    while n < len(blocks) and blocks[-1 - n].kind == "item" and blocks[-1 - n].link_share >= 0.2:
+        n += 1
+    return n if n >= 3 else 0
+
+
+def _drop_tail(blocks: list[Block]) -> None:
+    """Remove what hangs after the article: link lists, teaser lists, headings with no text."""
+    while blocks:
+        last = blocks[-1]
+        if last.link_share >= 0.6 or _BARE_URL.match(last.text):
+            blocks.pop()
+        elif last.kind == "head" and len(last.text) < 100:
+            blocks.pop()
+        elif run := _teaser_run(blocks):
+            del blocks[-run:]
+        else:
+            return
 
 
 def extract_body(
@@ -179,13 +228,14 @@ def extract_body(
 ) -> Extracted:
     """Paragraphs of the article body (the tree is modified in place)."""
     root = preclean(tree, profile)
+    mark_spans(root)
     doc = trafilatura.bare_extraction(
         root,
         url=url,
         fast=True,  # the fallback extractors cost ~40% time and did not raise F1 in our bench
         include_comments=False,
-        include_formatting=True,  # keeps <hi rend="#b">: tells us about bold standfirsts
-        include_links=True,  # keeps <ref>: lets us drop link-list paragraphs
+        include_formatting=False,
+        include_links=False,  # True misplaces text after links (trafilatura 2.0.0)
         include_images=False,
         include_tables=True,
         with_metadata=False,
@@ -193,22 +243,22 @@ def extract_body(
     )
     if doc is None or doc.body is None:
         return Extracted([], None)
-    blocks = _blocks(doc.body)
+    blocks = [b for b in _blocks(doc.body) if not _is_boilerplate(b.text, profile)]
 
-    kept: list[tuple[str, str, int, bool]] = []
-    for block in blocks:
-        kind, text, links, bold = block
-        if _is_boilerplate(text, profile):
-            continue
-        kept.append(block)
+    # The headline repeated at the top belongs to the title. A <p> equal to the description is the
+    # article's real first paragraph; a heading equal to it is a dek printed above the article.
+    title_l = (title or "").lower()
+    desc_l = (description or "").lower()
+    while blocks and (
+        blocks[0].text.lower() == title_l
+        or (blocks[0].kind == "head" and blocks[0].text.lower() == desc_l)
+        or _BARE_URL.match(blocks[0].text)
+    ):
+        blocks.pop(0)
+    _drop_tail(blocks)
+    # Elsewhere, a short paragraph that is all link is a teaser ("SEE MORE: ..."), not prose.
+    blocks = [b for b in blocks if not (b.link_share >= 0.9 and len(b.text) < 160)]
 
-    # The headline or standfirst repeated at the top belongs to title/lead, not to the body.
-    heads = {_norm(t).lower() for t in (title, description) if t}
-    while kept and kept[0][1].lower() in heads:
-        kept.pop(0)
-    # Link lists ("more stories") hang at the end of the content.
-    while kept and kept[-1][2] >= len(kept[-1][1]) * 0.8:
-        kept.pop()
-
-    bold_lead = kept[0][1] if kept and kept[0][3] and kept[0][0] == "p" else None
-    return Extracted([text for _, text, _, _ in kept], bold_lead)
+    first = blocks[0] if blocks else None
+    bold_lead = first.text if first and first.kind == "p" and first.bold_share >= 0.9 else None
+    return Extracted([b.text for b in blocks], bold_lead)

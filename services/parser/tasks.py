@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 
 from services.parser import parse_feed_item, parse_page, parse_snapshot
-from shared import simhash
+from shared import minhash
 from shared.celery_app import app
 from shared.contracts import NotAnArticle, ParsedArticle
 from shared.db import session_scope
@@ -86,21 +86,21 @@ class _Duplicate(Exception):
 MIN_NEAR_DUP_CHARS = 200
 
 
-def _near_duplicate_of(db, document_id: int, fingerprint: int, body_len: int) -> int | None:
-    """The cluster (oldest article) this text nearly duplicates, via LSH bands + Hamming distance."""
+def _near_duplicate_of(db, document_id: int, signature: list[int], body_len: int) -> int | None:
+    """The cluster (oldest article) this text nearly duplicates: LSH candidates, then MinHash."""
     if body_len < MIN_NEAR_DUP_CHARS:
         return None
     rows = db.execute(
-        select(Article.id, Article.simhash, Article.duplicate_of)
+        select(Article.id, Article.minhash, Article.duplicate_of)
         .where(
-            Article.sim_bands.overlap(simhash.bands(fingerprint)),
+            Article.lsh_bands.overlap(minhash.bands(signature)),
             Article.document_id != document_id,
         )
         .order_by(Article.id)
         .limit(100)
     ).all()
     for article_id, other, cluster in rows:
-        if other is not None and simhash.distance(fingerprint, other) <= simhash.MAX_DISTANCE:
+        if other and minhash.similarity(signature, other) >= minhash.THRESHOLD:
             return cluster or article_id
     return None
 
@@ -108,7 +108,7 @@ def _near_duplicate_of(db, document_id: int, fingerprint: int, body_len: int) ->
 def _store(document_id: int, parsed: ParsedArticle) -> int | None:
     """Upsert the article of this document and move it to parsed; the new article id."""
     digest = content_hash(parsed.body)
-    fingerprint = simhash.simhash(f"{parsed.title or ''}\n{parsed.body}")
+    signature = minhash.signature(f"{parsed.title or ''}\n{parsed.body}")
     with session_scope() as db:
         other = db.execute(
             select(Article.document_id).where(
@@ -139,9 +139,9 @@ def _store(document_id: int, parsed: ParsedArticle) -> int | None:
             flags=parsed.flags,
             content_hash=digest,
             extractor_version=parsed.extractor,
-            simhash=fingerprint,
-            sim_bands=simhash.bands(fingerprint),
-            duplicate_of=_near_duplicate_of(db, document_id, fingerprint, len(parsed.body)),
+            minhash=signature,
+            lsh_bands=minhash.bands(signature),
+            duplicate_of=_near_duplicate_of(db, document_id, signature, len(parsed.body)),
         )
         stmt = insert(Article).values(**values)
         stmt = stmt.on_conflict_do_update(
