@@ -123,7 +123,7 @@ class Article(Base):
     __table_args__ = (
         Index("ix_articles_content_hash", "content_hash"),
         Index("ix_articles_published_at", "published_at"),
-        Index("ix_articles_sim_bands", "sim_bands", postgresql_using="gin"),
+        Index("ix_articles_lsh_bands", "lsh_bands", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -149,9 +149,9 @@ class Article(Base):
     site_name: Mapped[str | None] = mapped_column(Text)
     flags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
     content_hash: Mapped[str] = mapped_column(String(64))
-    # near-duplicates (syndicated copies, updated versions): SimHash + LSH bands (shared/simhash.py)
-    simhash: Mapped[int | None] = mapped_column(BigInteger)
-    sim_bands: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
+    # near-duplicates (syndicated copies, updated versions): MinHash + LSH (shared/minhash.py)
+    minhash: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
+    lsh_bands: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
     duplicate_of: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )

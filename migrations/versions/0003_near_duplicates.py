@@ -1,8 +1,11 @@
 """near-duplicate links on articles
 
+MinHash signature and LSH band keys (GIN-indexed) per article; duplicate_of points at the
+oldest article of the cluster a syndicated copy or updated version belongs to.
+
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-22 05:53:31.009735
+Create Date: 2026-11-22 05:54:10.100468
 """
 
 from collections.abc import Sequence
@@ -18,12 +21,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("articles", sa.Column("simhash", sa.BigInteger(), nullable=True))
-    op.add_column("articles", sa.Column("sim_bands", postgresql.ARRAY(sa.Integer()), nullable=True))
+    op.add_column("articles", sa.Column("minhash", postgresql.ARRAY(sa.Integer()), nullable=True))
+    op.add_column("articles", sa.Column("lsh_bands", postgresql.ARRAY(sa.Integer()), nullable=True))
     op.add_column("articles", sa.Column("duplicate_of", sa.BigInteger(), nullable=True))
     op.create_index(op.f("ix_articles_duplicate_of"), "articles", ["duplicate_of"], unique=False)
     op.create_index(
-        "ix_articles_sim_bands", "articles", ["sim_bands"], unique=False, postgresql_using="gin"
+        "ix_articles_lsh_bands", "articles", ["lsh_bands"], unique=False, postgresql_using="gin"
     )
     op.create_foreign_key(
         op.f("fk_articles_duplicate_of_articles"),
@@ -37,8 +40,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_constraint(op.f("fk_articles_duplicate_of_articles"), "articles", type_="foreignkey")
-    op.drop_index("ix_articles_sim_bands", table_name="articles", postgresql_using="gin")
+    op.drop_index("ix_articles_lsh_bands", table_name="articles", postgresql_using="gin")
     op.drop_index(op.f("ix_articles_duplicate_of"), table_name="articles")
     op.drop_column("articles", "duplicate_of")
-    op.drop_column("articles", "sim_bands")
-    op.drop_column("articles", "simhash")
+    op.drop_column("articles", "lsh_bands")
+    op.drop_column("articles", "minhash")
