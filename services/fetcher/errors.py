@@ -1,0 +1,127 @@
+"""Typed fetch errors.
+
+Every error is a `PipelineError`, so the task layer can record it on a document as is and decide
+from `transient` whether to retry (with `retry_after` when the server asked for a delay).
+`status` is the HTTP status that caused it, when there was one.
+"""
+
+from __future__ import annotations
+
+from shared.contracts import PipelineError
+
+
+class FetchError(PipelineError):
+    """Base of all fetch-stage errors."""
+
+    transient = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.url = url
+        self.status = status
+
+
+# --------------------------------------------------------------------------- transient
+class TransientFetchError(FetchError):
+    """Worth retrying later with backoff."""
+
+    transient = True
+
+
+class FetchTimeout(TransientFetchError):
+    """Connect/read timeout or the total deadline of one fetch was exceeded."""
+
+
+class ConnectionFailed(TransientFetchError):
+    """DNS failure, refused/reset connection, TLS handshake failure, broken stream."""
+
+
+class ServerError(TransientFetchError):
+    """HTTP 5xx."""
+
+
+class ServiceUnavailable(ServerError):
+    """HTTP 503, usually with Retry-After."""
+
+
+class RequestTimeout(TransientFetchError):
+    """HTTP 408."""
+
+
+class RateLimited(TransientFetchError):
+    """HTTP 429; `retry_after` holds the server's Retry-After in seconds when given."""
+
+
+# --------------------------------------------------------------------------- permanent
+class ClientError(FetchError):
+    """HTTP 4xx other than 408/429 (404, 410, 403...), or an unusable 3xx."""
+
+
+class RobotsDisallowed(FetchError):
+    """robots.txt forbids this URL for our user agent."""
+
+
+class BadContentType(FetchError):
+    """Not HTML/XHTML/XML/RSS/Atom (declared or sniffed), binary, or unsupported encoding."""
+
+
+class TooLarge(FetchError):
+    """Body (on the wire or decoded) exceeds the configured cap."""
+
+
+class DecompressionBomb(FetchError):
+    """Content-Encoding expands beyond the decoded-size cap or the allowed ratio."""
+
+
+class TooManyRedirects(FetchError):
+    """More than `max_redirects` hops."""
+
+
+class RedirectLoop(FetchError):
+    """A redirect points back to a URL already visited in this fetch."""
+
+
+class BlockedAddress(FetchError):
+    """SSRF guard: the host resolves to (or connected to) a non-public address."""
+
+
+class InvalidURL(FetchError):
+    """Unparseable or unusable URL."""
+
+
+class BadScheme(InvalidURL):
+    """Only http and https are fetched."""
+
+
+class NotAFeed(FetchError):
+    """discovery: the bytes are neither RSS/Atom nor a sitemap we can read."""
+
+
+__all__ = [
+    "BadContentType",
+    "BadScheme",
+    "BlockedAddress",
+    "ClientError",
+    "ConnectionFailed",
+    "DecompressionBomb",
+    "FetchError",
+    "FetchTimeout",
+    "InvalidURL",
+    "NotAFeed",
+    "RateLimited",
+    "RedirectLoop",
+    "RequestTimeout",
+    "RobotsDisallowed",
+    "ServerError",
+    "ServiceUnavailable",
+    "TooLarge",
+    "TooManyRedirects",
+    "TransientFetchError",
+]

@@ -1,0 +1,318 @@
+"""fetch() against a real local HTTP server: status mapping, limits, redirects, types, 304."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import socket
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import pytest
+
+from services.fetcher import errors as E
+from services.fetcher.http import fetch, parse_retry_after, sniff
+from shared.config import Settings
+from tests.httpserver import (
+    LocalServer,
+    Request,
+    drip,
+    drip_headers,
+    endless,
+    gzipped,
+    raw_encoded,
+    redirect,
+    static,
+)
+
+HTML = b"<!doctype html><html><head><title>t</title></head><body><p>Hello</p></body></html>"
+
+
+@pytest.fixture()
+def srv() -> Iterator[LocalServer]:
+    with LocalServer() as s:
+        yield s
+
+
+def cfg(**kw: object) -> Settings:
+    """Test settings: the local server is on 127.0.0.1, so private hosts are allowed here."""
+    base = dict(
+        allow_private_hosts=True,
+        connect_timeout=2.0,
+        read_timeout=2.0,
+        total_timeout=5.0,
+        user_agent="newsflow-test/9.9 (+https://example.invalid/bot)",
+    )
+    base.update(kw)
+    return dataclasses.replace(Settings(), **base)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- success paths
+def test_plain_html_and_user_agent(srv: LocalServer) -> None:
+    srv.route("/a", static(HTML, headers={"ETag": '"v1"', "Last-Modified": "Mon, 01 Jan 2024"}))
+    res = fetch(srv.url("/a"), settings=cfg())
+    assert res.status == 200 and res.body == HTML and not res.not_modified
+    assert res.content_type == "text/html"
+    assert res.url == res.final_url == srv.url("/a")
+    assert res.etag == '"v1"' and res.last_modified == "Mon, 01 Jan 2024"
+    assert res.headers["content-type"].startswith("text/html")
+    seen = srv.recorded("/a")[0].headers
+    assert seen["User-Agent"] == "newsflow-test/9.9 (+https://example.invalid/bot)"
+    assert "gzip" in seen["Accept-Encoding"]
+
+
+def test_gzip_and_deflate_bodies_are_decoded(srv: LocalServer) -> None:
+    srv.route("/gz", gzipped(HTML))
+    srv.route("/zlib", raw_encoded(zlib.compress(HTML), encoding="deflate"))
+    raw = zlib.compressobj(wbits=-15)
+    srv.route("/rawdeflate", raw_encoded(raw.compress(HTML) + raw.flush(), encoding="deflate"))
+    for path in ("/gz", "/zlib", "/rawdeflate"):
+        assert fetch(srv.url(path), settings=cfg()).body == HTML, path
+
+
+def test_brotli_body_is_decoded(srv: LocalServer) -> None:
+    brotli = pytest.importorskip("brotli")
+    srv.route("/br", raw_encoded(brotli.compress(HTML), encoding="br"))
+    assert fetch(srv.url("/br"), settings=cfg()).body == HTML
+
+
+def test_redirect_chain_within_limit(srv: LocalServer) -> None:
+    for i in range(3):
+        srv.route(f"/r{i}", redirect(f"/r{i + 1}", status=301 if i % 2 else 302))
+    srv.route("/r3", static(HTML))
+    res = fetch(srv.url("/r0"), settings=cfg(max_redirects=3))
+    assert res.final_url == srv.url("/r3") and res.url == srv.url("/r0") and res.body == HTML
+
+
+def test_missing_content_type_is_sniffed(srv: LocalServer) -> None:
+    srv.route("/n", static(HTML, content_type=None))
+    srv.route("/o", static(HTML, content_type="application/octet-stream"))
+    assert fetch(srv.url("/n"), settings=cfg()).content_type == "text/html"
+    assert fetch(srv.url("/o"), settings=cfg()).content_type == "text/html"
+
+
+def test_feed_types_accepted(srv: LocalServer) -> None:
+    rss = b'<?xml version="1.0"?><rss version="2.0"><channel></channel></rss>'
+    srv.route("/rss", static(rss, content_type="application/rss+xml"))
+    srv.route("/atom", static(b"<feed xmlns='http://www.w3.org/2005/Atom'/>", content_type=None))
+    srv.route("/sm.xml.gz", static(gzip.compress(b"<urlset/>"), content_type="application/gzip"))
+    assert fetch(srv.url("/rss"), settings=cfg()).content_type == "application/rss+xml"
+    assert fetch(srv.url("/atom"), settings=cfg()).content_type == "application/atom+xml"
+    res = fetch(srv.url("/sm.xml.gz"), settings=cfg(), accept_feeds=True)
+    assert res.body.startswith(b"\x1f\x8b")  # a gzip *file*: discovery gunzips it
+    with pytest.raises(E.BadContentType):  # not for article fetches
+        fetch(srv.url("/sm.xml.gz"), settings=cfg())
+
+
+# --------------------------------------------------------------------------- conditional GET
+def test_etag_304_not_modified(srv: LocalServer) -> None:
+    def conditional(req: Request) -> None:
+        if req.headers.get("If-None-Match") == '"v2"':
+            req.respond(304, headers={"ETag": '"v2"'})
+        else:
+            req.respond(200, HTML, {"Content-Type": "text/html", "ETag": '"v2"'})
+
+    srv.route("/c", conditional)
+    first = fetch(srv.url("/c"), settings=cfg())
+    assert first.status == 200 and first.etag == '"v2"'
+    second = fetch(srv.url("/c"), settings=cfg(), etag=first.etag, last_modified="Sun, 01 Jan 2023")
+    assert second.not_modified and second.status == 304 and second.body == b""
+    assert second.etag == '"v2"'
+    last = srv.recorded("/c")[-1].headers
+    assert last["If-None-Match"] == '"v2"'
+    assert last["If-Modified-Since"] == "Sun, 01 Jan 2023"
+
+
+# --------------------------------------------------------------------------- status mapping
+def test_429_retry_after_seconds(srv: LocalServer) -> None:
+    srv.route("/429", static(b"slow down", status=429, headers={"Retry-After": "120"}))
+    with pytest.raises(E.RateLimited) as ei:
+        fetch(srv.url("/429"), settings=cfg())
+    assert ei.value.transient and ei.value.status == 429 and ei.value.retry_after == 120.0
+
+
+def test_503_retry_after_http_date(srv: LocalServer) -> None:
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=300), usegmt=True)
+    srv.route("/503", static(b"", status=503, headers={"Retry-After": when}))
+    with pytest.raises(E.ServiceUnavailable) as ei:
+        fetch(srv.url("/503"), settings=cfg())
+    assert ei.value.transient and ei.value.status == 503
+    assert ei.value.retry_after is not None and 200 < ei.value.retry_after <= 300
+
+
+@pytest.mark.parametrize(
+    ("status", "exc", "transient"),
+    [
+        (500, E.ServerError, True),
+        (502, E.ServerError, True),
+        (408, E.RequestTimeout, True),
+        (404, E.ClientError, False),
+        (410, E.ClientError, False),
+        (403, E.ClientError, False),
+    ],
+)
+def test_status_mapping(srv: LocalServer, status: int, exc: type, transient: bool) -> None:
+    srv.route("/s", static(b"x", status=status))
+    with pytest.raises(exc) as ei:
+        fetch(srv.url("/s"), settings=cfg())
+    assert ei.value.status == status and ei.value.transient is transient
+
+
+def test_parse_retry_after() -> None:
+    now = datetime(2024, 1, 1, tzinfo=UTC)
+    assert parse_retry_after("30") == 30.0
+    assert parse_retry_after("Mon, 01 Jan 2024 00:01:00 GMT", now) == 60.0
+    assert parse_retry_after("Sun, 31 Dec 2023 00:00:00 GMT", now) == 0.0  # past: now
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None
+
+
+def test_connection_refused_is_transient() -> None:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now
+    with pytest.raises(E.ConnectionFailed) as ei:
+        fetch(f"http://127.0.0.1:{port}/", settings=cfg())
+    assert ei.value.transient
+
+
+# --------------------------------------------------------------------------- limits
+def test_slow_drip_hits_total_deadline(srv: LocalServer) -> None:
+    srv.route("/drip", drip(chunks=100, delay=0.1))  # 10 s if left alone; each read is quick
+    with pytest.raises(E.FetchTimeout) as ei:
+        fetch(srv.url("/drip"), settings=cfg(total_timeout=1.0, read_timeout=5.0))
+    assert ei.value.transient
+
+
+def test_slow_headers_hit_total_deadline(srv: LocalServer) -> None:
+    # Each header byte arrives well within read_timeout: only the watchdog can stop this.
+    srv.route("/slowhead", drip_headers(delay=0.1, count=100))
+    with pytest.raises(E.FetchTimeout):
+        fetch(srv.url("/slowhead"), settings=cfg(total_timeout=1.0, read_timeout=5.0))
+
+
+def test_endless_body_hits_size_cap(srv: LocalServer) -> None:
+    srv.route("/endless", endless())
+    with pytest.raises(E.TooLarge) as ei:
+        fetch(srv.url("/endless"), settings=cfg(max_body_bytes=512 * 1024))
+    assert not ei.value.transient
+
+
+def test_declared_length_over_cap_is_refused_before_reading(srv: LocalServer) -> None:
+    srv.route("/big", static(b"a" * 300_000))
+    with pytest.raises(E.TooLarge):
+        fetch(srv.url("/big"), settings=cfg(max_body_bytes=100_000))
+
+
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    """64 MiB of zeros gzip-compressed to ~64 KiB."""
+    z = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = b"\0" * (1 << 20)
+    return b"".join(z.compress(block) for _ in range(64)) + z.flush()
+
+
+def test_gzip_bomb_over_decoded_cap(srv: LocalServer, bomb: bytes) -> None:
+    srv.route("/bomb", raw_encoded(bomb, encoding="gzip"))
+    with pytest.raises(E.DecompressionBomb) as ei:
+        fetch(srv.url("/bomb"), settings=cfg(max_body_bytes=10 * 1024 * 1024))
+    assert not ei.value.transient
+
+
+def test_gzip_bomb_caught_by_ratio_under_cap(srv: LocalServer, bomb: bytes) -> None:
+    # Decoded cap is huge here, so only the expansion-ratio check can stop it.
+    srv.route("/bomb", raw_encoded(bomb, encoding="gzip"))
+    with pytest.raises(E.DecompressionBomb, match="expands"):
+        fetch(srv.url("/bomb"), settings=cfg(), max_decoded_bytes=1 << 30)
+
+
+def test_brotli_bomb(srv: LocalServer) -> None:
+    brotli = pytest.importorskip("brotli")
+    srv.route("/brbomb", raw_encoded(brotli.compress(b"\0" * (16 << 20), quality=5), encoding="br"))
+    with pytest.raises(E.DecompressionBomb):
+        fetch(srv.url("/brbomb"), settings=cfg())
+
+
+def test_truncated_gzip_is_a_connection_failure(srv: LocalServer) -> None:
+    srv.route("/trunc", raw_encoded(gzip.compress(HTML * 50)[:-20], encoding="gzip"))
+    with pytest.raises(E.ConnectionFailed):
+        fetch(srv.url("/trunc"), settings=cfg())
+
+
+# --------------------------------------------------------------------------- redirects
+def test_redirect_loop(srv: LocalServer) -> None:
+    srv.route("/a", redirect("/b"))
+    srv.route("/b", redirect(srv.url("/a")))
+    with pytest.raises(E.RedirectLoop):
+        fetch(srv.url("/a"), settings=cfg(max_redirects=10))
+    assert srv.hits("/a") == 1 and srv.hits("/b") == 1  # stopped at the first repeat
+
+
+def test_self_redirect_with_tracking_param_is_a_loop(srv: LocalServer) -> None:
+    srv.route("/self", redirect("/self?utm_source=x"))
+    with pytest.raises(E.RedirectLoop):
+        fetch(srv.url("/self"), settings=cfg())
+
+
+def test_too_many_redirects(srv: LocalServer) -> None:
+    for i in range(10):
+        srv.route(f"/h{i}", redirect(f"/h{i + 1}"))
+    with pytest.raises(E.TooManyRedirects):
+        fetch(srv.url("/h0"), settings=cfg(max_redirects=3))
+    assert srv.hits("/h4") == 0  # hops 0..3 requested, the 4th redirect not followed
+
+
+def test_redirect_without_location_and_to_bad_scheme(srv: LocalServer) -> None:
+    srv.route("/noloc", static(b"", status=302, content_type=None))
+    srv.route("/ftp", redirect("ftp://example.com/file"))
+    with pytest.raises(E.ClientError):
+        fetch(srv.url("/noloc"), settings=cfg())
+    with pytest.raises(E.BadScheme):
+        fetch(srv.url("/ftp"), settings=cfg())
+
+
+# --------------------------------------------------------------------------- content types
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0\0\0\rIHDR" + bytes(range(256))
+
+
+@pytest.mark.parametrize(
+    ("body", "ctype"),
+    [
+        (PNG, "image/png"),  # honest binary
+        (PNG, "text/html"),  # binary lying about its type
+        (PNG, None),  # binary, no type: sniffed
+        (b"%PDF-1.7\n...", "application/octet-stream"),
+        (b'{"a": 1}', "application/json"),  # wrong type
+        (b"just words, no markup", None),
+        (HTML, "text/plain"),  # text/plain pages are not articles (feeds mode only)
+    ],
+)
+def test_bad_content_types(srv: LocalServer, body: bytes, ctype: str | None) -> None:
+    srv.route("/x", static(body, content_type=ctype))
+    with pytest.raises(E.BadContentType):
+        fetch(srv.url("/x"), settings=cfg())
+
+
+def test_unknown_content_encoding(srv: LocalServer) -> None:
+    srv.route("/z", raw_encoded(b"whatever", encoding="compress"))
+    with pytest.raises(E.BadContentType):
+        fetch(srv.url("/z"), settings=cfg())
+
+
+def test_invalid_urls() -> None:
+    with pytest.raises(E.BadScheme):
+        fetch("file:///etc/passwd", settings=cfg())
+    with pytest.raises(E.InvalidURL):
+        fetch("http://", settings=cfg())
+    with pytest.raises(E.InvalidURL):
+        fetch("not a url", settings=cfg())
+
+
+def test_sniff() -> None:
+    assert sniff(b"\xef\xbb\xbf  <!DOCTYPE html><html>") == "text/html"
+    assert sniff(b'<?xml version="1.0"?>\n<rss version="2.0">') == "application/rss+xml"
+    assert sniff(b"<?xml version='1.0'?><urlset>") == "application/xml"
+    assert sniff("<html>".encode("utf-16")) == "text/html"
+    assert sniff(PNG) is None and sniff(b"hello") is None
