@@ -1,0 +1,16 @@
+"""ENRICH stage, pure logic: named entities, cited sources and publisher records.
+
+No database or network: `enrich()` takes an article's text and returns an `Enrichment`.
+The LAC model and the gazetteer are loaded once per process, on first use.
+"""
+
+from __future__ import annotations
+
+from services.enricher.core import (
+    ENRICHER_VERSION,
+    enrich,
+    enrich_many,
+    publisher_for,
+)
+
+__all__ = ["ENRICHER_VERSION", "enrich", "enrich_many", "publisher_for"]

@@ -1,0 +1,206 @@
+"""The gazetteer: curated + generated name lists, matched with Aho-Corasick automata.
+
+Entries come from data/places.tsv (generated, see data/build_places.py), data/curated.tsv
+(hand-written general vocabulary) and the publisher registry (shared/publishers: agencies and
+outlets, so the registry stays the one source of truth for them). Chinese aliases are matched on
+simplified text (traditional input is mapped character by character, which keeps offsets);
+Latin aliases are matched case-sensitively on word boundaries.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ahocorasick
+
+from shared.publishers import Publisher, all_publishers
+
+DATA = Path(__file__).parent / "data"
+SEPARATORS = "·•‧・-－ "
+_LOCK = threading.Lock()
+_GAZ: Gazetteer | None = None
+
+
+@dataclass
+class Entry:
+    type: str  # PER / LOC / ORG
+    zh: str = ""
+    en: str = ""
+    fr: str = ""
+    group: str = ""
+    aliases: set[str] = field(default_factory=set)
+    publisher: Publisher | None = None  # set for outlets/agencies from the registry
+
+    def name_for(self, language: str) -> str:
+        """Canonical name for a text in `language` ("zh", "en", "fr"...)."""
+        if language == "zh":
+            return self.zh or self.en or self.fr
+        if language == "fr":
+            return self.fr or self.en or self.zh
+        return self.en or self.fr or self.zh
+
+
+def is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def has_cjk(s: str) -> bool:
+    return any(is_cjk(c) for c in s)
+
+
+def _load_charmap(path: Path) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        a, _, b = line.partition("\t")
+        if a and b:
+            out[ord(a)] = b
+    return out
+
+
+def _sep_variants(alias: str) -> set[str]:
+    """'弗拉基米尔·普京' also as '弗拉基米尔-普京', '弗拉基米尔•普京'...; CJK names only."""
+    if not has_cjk(alias) or not any(c in alias for c in SEPARATORS[:-1]):
+        return {alias}
+    base = alias
+    for c in SEPARATORS[:-1]:
+        base = base.replace(c, "\x00")
+    return {base.replace("\x00", s) for s in ("·", "•", "‧", "・", "-", "－", "")}
+
+
+class Gazetteer:
+    def __init__(self) -> None:
+        self.t2s = _load_charmap(DATA / "t2s_chars.tsv")
+        self.s2t: dict[str, str] = {}
+        for k, v in self.t2s.items():
+            self.s2t.setdefault(v, chr(k))
+        self.entries: list[Entry] = []
+        index: dict[tuple[str, str], int] = {}
+
+        def add(e: Entry) -> None:
+            key = (e.type, e.zh or e.en)
+            if key in index:
+                old = self.entries[index[key]]
+                old.en = old.en or e.en
+                old.fr = old.fr or e.fr
+                old.zh = old.zh or e.zh
+                old.aliases |= e.aliases
+                old.publisher = old.publisher or e.publisher
+                # the curated line is the more deliberate one
+                if e.group and e.group != "places":
+                    old.group = e.group
+                    old.en, old.fr = e.en or old.en, e.fr or old.fr
+                return
+            index[key] = len(self.entries)
+            self.entries.append(e)
+
+        for fname, group in (("places.tsv", "places"), ("curated.tsv", "")):
+            for line in (DATA / fname).read_text(encoding="utf-8").splitlines():
+                if not line.strip() or line.startswith("#"):
+                    continue
+                cols = line.split("\t") + [""] * 6
+                typ, zh, en, fr, aliases, grp = cols[:6]
+                al = {a for a in aliases.split("|") if a}
+                add(Entry(typ, zh, en, fr, group or grp, al))
+        for pub in all_publishers():
+            names = dict(pub.names)
+            zh = names.get("zh", "")
+            al = set(pub.aliases) | {n for _, n in pub.names} | {e.name for e in pub.editions}
+            if not zh and not any(has_cjk(a) for a in al):
+                zh = ""
+            add(
+                Entry(
+                    "ORG",
+                    zh or "",
+                    pub.name_en,
+                    names.get("fr", pub.name_en),
+                    "publisher",
+                    al,
+                    pub,
+                )
+            )
+
+        self.zh_auto = ahocorasick.Automaton()
+        self.lat_auto = ahocorasick.Automaton()
+        zh_keys: dict[str, int] = {}
+        lat_keys: dict[str, int] = {}
+        for i, e in enumerate(self.entries):
+            forms = {e.zh, e.en, e.fr} | e.aliases
+            for f in forms:
+                f = f.strip()
+                if not f:
+                    continue
+                if has_cjk(f):
+                    for v in _sep_variants(self.simplify(f)):
+                        if len(v) >= 2:
+                            zh_keys.setdefault(v, i)
+                elif len(f) >= 2:
+                    lat_keys.setdefault(f, i)
+        for k, i in zh_keys.items():
+            self.zh_auto.add_word(k, (len(k), i))
+        for k, i in lat_keys.items():
+            self.lat_auto.add_word(k, (len(k), i))
+        self.zh_auto.make_automaton()
+        self.lat_auto.make_automaton()
+        self.zh_keys = zh_keys
+        self.lat_keys = lat_keys
+        # registry publishers by entry, for cited-source records
+        self.by_publisher = {id(e.publisher): i for i, e in enumerate(self.entries) if e.publisher}
+
+    def simplify(self, text: str) -> str:
+        """Traditional -> simplified, one character for one (offsets are preserved)."""
+        return text.translate(self.t2s)
+
+    def traditional(self, text: str) -> str:
+        return "".join(self.s2t.get(c, c) for c in text)
+
+    def _leftmost_longest(
+        self, auto: ahocorasick.Automaton, text: str
+    ) -> list[tuple[int, int, int]]:
+        hits = []
+        for end, (n, idx) in auto.iter(text):
+            hits.append((end - n + 1, end + 1, idx))
+        hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+        out: list[tuple[int, int, int]] = []
+        last = 0
+        for s, e, idx in hits:
+            if s >= last:
+                out.append((s, e, idx))
+                last = e
+        return out
+
+    def match_zh(self, simp_text: str) -> list[tuple[int, int, int]]:
+        """(start, end, entry index), leftmost-longest, on simplified text."""
+        return self._leftmost_longest(self.zh_auto, simp_text)
+
+    def match_latin(self, text: str) -> list[tuple[int, int, int]]:
+        """Case-sensitive Latin alias hits that start and end on word boundaries."""
+        hits = []
+        n = len(text)
+        for end, (ln, idx) in self.lat_auto.iter(text):
+            s, e = end - ln + 1, end + 1
+            if s > 0 and (text[s - 1].isalnum() or text[s - 1] in "-'’"):
+                continue
+            if e < n and (
+                text[e].isalnum() or (text[e] in "-" and e + 1 < n and text[e + 1].isalnum())
+            ):
+                continue
+            hits.append((s, e, idx))
+        hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+        out: list[tuple[int, int, int]] = []
+        last = 0
+        for s, e, idx in hits:
+            if s >= last:
+                out.append((s, e, idx))
+                last = e
+        return out
+
+
+def get_gazetteer() -> Gazetteer:
+    global _GAZ
+    if _GAZ is None:
+        with _LOCK:
+            if _GAZ is None:
+                _GAZ = Gazetteer()
+    return _GAZ

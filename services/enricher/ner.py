@@ -1,0 +1,571 @@
+"""Entity extraction: LAC model + gazetteer + rules for Chinese, gazetteer + rules for Latin text.
+
+Design (see docs/enrichment.md):
+1. Chinese text is mapped to simplified characters (1:1, offsets kept), split into sentences
+   and tagged by LAC in batches (lac_batch.py). LAC gives words and PER/LOC/ORG spans.
+2. The gazetteer (Aho-Corasick) finds known names and all their aliases; a 2-character hit only
+   counts where LAC also puts word boundaries (so 马里 is not found inside 马里奥).
+3. Rules fix LAC's known weak spots: transliterated names joined by '·' / '-', honorifics and
+   titles, country + government body (朝鲜 + 外务省), trailing verbs (韩联社报), ORG suffixes
+   (克里姆林 + 宫).
+4. Overlaps are resolved by priority (rules > gazetteer > model), aliases are merged into one
+   entity per article (谢尔盖·拉夫罗夫 / 拉夫罗夫, 外务省 / 朝鲜外务省) and every accepted name
+   is searched again so the counts and offsets cover all its mentions.
+Latin-script names (English, French, and Latin names inside Chinese text) go through the
+gazetteer and capitalisation rules (titles, organisation suffixes, 'said', 'in ...').
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+import ahocorasick
+
+from services.enricher import rules as R
+from services.enricher.gazetteer import SEPARATORS, Entry, Gazetteer, has_cjk, is_cjk
+
+ENTITY_LABELS = {"PER", "LOC", "ORG"}
+SENT_SPLIT = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]*")
+MAX_SENT = 160
+NAME_SEPS = "·•‧・-－"
+
+
+@dataclass
+class Span:
+    start: int
+    end: int
+    type: str
+    prio: int
+    gaz: int = -1  # gazetteer entry index, -1 when the name is not in the gazetteer
+    surface: str = ""  # simplified surface for non-gazetteer names
+    rule: str = ""
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans; long ones are cut at commas so the model sees bounded inputs."""
+    out: list[tuple[int, int]] = []
+    for m in SENT_SPLIT.finditer(text):
+        s, e = m.start(), m.end()
+        while e - s > MAX_SENT:
+            cut = max(text.rfind("，", s, s + MAX_SENT), text.rfind(",", s, s + MAX_SENT))
+            cut = cut + 1 if cut > s else s + MAX_SENT
+            out.append((s, cut))
+            s = cut
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def norm(s: str) -> str:
+    for c in SEPARATORS:
+        s = s.replace(c, "")
+    return s
+
+
+# --------------------------------------------------------------------------- Chinese
+
+
+def _trim_zh(surface: str, label: str) -> tuple[int, int] | None:
+    """Cut honorifics, titles and glued verbs off a LAC entity: relative (start, end) or None."""
+    s, e = 0, len(surface)
+    changed = True
+    while changed and e - s >= 2:
+        changed = False
+        cur = surface[s:e]
+        if label == "PER":
+            for h in R.ZH_HONORIFICS + R.ZH_TITLES:
+                if cur.endswith(h) and len(cur) > len(h):
+                    e -= len(h)
+                    changed = True
+                    break
+                if cur.startswith(h) and len(cur) > len(h):
+                    s += len(h)
+                    changed = True
+                    break
+        else:
+            for t in R.ZH_JUNK_TAIL:
+                if cur.endswith(t) and len(cur) - len(t) >= 2:
+                    rest = cur[: -len(t)]
+                    if rest[-1] in R.ZH_ORG_SUFFIX_CHARS:
+                        e -= len(t)
+                        changed = True
+                        break
+    if e - s < 2:
+        return None
+    return s, e
+
+
+def zh_spans(simp: str, segs: list[tuple[int, int, str]], gaz: Gazetteer) -> list[Span]:
+    starts = {s for s, _, _ in segs}
+    ends = {e for _, e, _ in segs}
+    seg_at_end = {e: (s, e, lab) for s, e, lab in segs}
+    seg_at_start = {s: (s, e, lab) for s, e, lab in segs}
+    cands: list[Span] = []
+
+    # gazetteer
+    gaz_hits = []
+    for s, e, idx in gaz.match_zh(simp):
+        # short names must agree with the model's word boundaries (马里 is not in 马里奥,
+        # 世界报 is not in 全世界报道); long ones stand on their own
+        ln = e - s
+        if ln >= 4 or (ln == 3 and (s in starts or e in ends)) or (s in starts and e in ends):
+            gaz_hits.append((s, e, idx))
+            cands.append(Span(s, e, gaz.entries[idx].type, 2, gaz=idx))
+    gaz_per_ends = {e for s, e, idx in gaz_hits if gaz.entries[idx].type == "PER"}
+
+    # model entities, trimmed, and extended by a one-character ORG suffix (克里姆林 + 宫)
+    for s, e, lab in segs:
+        if lab not in ENTITY_LABELS:
+            continue
+        t = _trim_zh(simp[s:e], lab)
+        if t is None:
+            continue
+        s2, e2 = s + t[0], s + t[1]
+        typ = lab
+        nxt = seg_at_start.get(e2)
+        if lab in ("LOC", "ORG") and nxt and nxt[1] - nxt[0] == 1 and nxt[2] not in ENTITY_LABELS:
+            if simp[nxt[0]] in R.ZH_EXTEND_CHARS:
+                e2, typ = nxt[1], "ORG"
+        sur = simp[s2:e2]
+        prio = 1
+        if typ == "ORG" and (
+            sur[-1] in R.ZH_ORG_SUFFIX_CHARS or sur.endswith(R.ZH_ORG_SUFFIX_WORDS)
+        ):
+            # a well-formed longer ORG beats the names inside it (延世大学朝鲜研究所 > 朝鲜)
+            if any(gs >= s2 and ge <= e2 and (ge - gs) < (e2 - s2) for gs, ge, _ in gaz_hits):
+                prio = 3
+        cands.append(Span(s2, e2, typ, prio, surface=sur, rule="lac"))
+
+    # transliterated names: 谢尔盖·拉夫罗夫, 德米特里-佩斯科夫 (LAC often splits them)
+    i = 0
+    n = len(simp)
+    while i < n:
+        if simp[i] in NAME_SEPS and 0 < i < n - 1 and is_cjk(simp[i - 1]) and is_cjk(simp[i + 1]):
+            left = seg_at_end.get(i)
+            if left is None:
+                i += 1
+                continue
+            parts = [left]
+            j = i
+            while j < n and simp[j] in NAME_SEPS:
+                right = seg_at_start.get(j + 1)
+                if right is None or not is_cjk(simp[right[0]]):
+                    break
+                parts.append(right)
+                j = right[1]
+            if len(parts) >= 2:
+                s0, e0 = parts[0][0], parts[-1][1]
+                words = [simp[a:b] for a, b, _ in parts]
+                ok = all(2 <= len(w) <= 8 and all(is_cjk(c) for c in w) for w in words)
+                person = any(lab == "PER" for _, _, lab in parts) or e0 in gaz_per_ends
+                if ok and person:
+                    t = _trim_zh(simp[s0:e0], "PER")
+                    if t:
+                        cands.append(
+                            Span(
+                                s0 + t[0],
+                                s0 + t[1],
+                                "PER",
+                                3,
+                                surface=simp[s0 + t[0] : s0 + t[1]],
+                                rule="translit",
+                            )
+                        )
+                i = e0
+                continue
+        i += 1
+
+    # country (or any place) + government body: 朝鲜外务省, 美国国家安全委员会
+    locs = [c for c in cands if c.type == "LOC"]
+    bodies = sorted(R.ZH_GOV_BODIES, key=len, reverse=True)
+    for c in locs:
+        for b in bodies:
+            if simp.startswith(b, c.end):
+                e2 = c.end + len(b)
+                cands.append(Span(c.start, e2, "ORG", 4, surface=simp[c.start : e2], rule="gov"))
+                break
+        else:
+            nxt = seg_at_start.get(c.end)
+            if nxt and nxt[2] == "ORG" and simp[nxt[0] : nxt[1]] in R.ZH_GOV_BODIES:
+                cands.append(
+                    Span(c.start, nxt[1], "ORG", 4, surface=simp[c.start : nxt[1]], rule="gov")
+                )
+    return cands
+
+
+# --------------------------------------------------------------------------- Latin script
+
+TOKEN = re.compile(r"[^\W\d_][\w'’.\-&]*")
+ABBREV = {
+    "Mr.",
+    "Mrs.",
+    "Ms.",
+    "Dr.",
+    "St.",
+    "Jr.",
+    "Sr.",
+    "Gen.",
+    "Sen.",
+    "Rep.",
+    "Gov.",
+    "Lt.",
+    "Col.",
+    "Adm.",
+    "Sgt.",
+    "Capt.",
+    "Prof.",
+    "Rev.",
+    "M.",
+    "U.S.",
+    "U.K.",
+    "U.N.",
+    "E.U.",
+    "Co.",
+    "Corp.",
+    "Inc.",
+    "Ltd.",
+}
+
+
+def _tokens(text: str) -> list[tuple[int, int, str]]:
+    toks = []
+    for m in TOKEN.finditer(text):
+        s, e = m.start(), m.end()
+        w = text[s:e]
+        # sentence-final period, possessive 's, trailing hyphen are not part of the name
+        while w and w[-1] in ".-&'’" and w not in ABBREV and not re.fullmatch(r"(?:[A-Z]\.)+", w):
+            w = w[:-1]
+            e -= 1
+        if w.endswith(("'s", "’s")):
+            w, e = w[:-2], e - 2
+        if w:
+            toks.append((s, e, w))
+    return toks
+
+
+def _is_cap(w: str) -> bool:
+    return w[0].isupper()
+
+
+def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
+    """Names in Latin script: gazetteer + capitalised-sequence rules."""
+    cands: list[Span] = []
+    hits = gaz.match_latin(text)
+    hit_at = {s: (s, e, idx) for s, e, idx in hits}
+    for s, e, idx in hits:
+        cands.append(Span(s, e, gaz.entries[idx].type, 2, gaz=idx))
+
+    toks = _tokens(text)
+    # group capitalised tokens into runs (joined by single spaces / connectors)
+    runs: list[list[int]] = []
+    cur: list[int] = []
+    for k, (s, _e, w) in enumerate(toks):
+        if cur:
+            ps, pe, pw = toks[cur[-1]]
+            gap = text[pe:s]
+            joined = gap in (" ", "-", "\u00a0")
+            if joined and (_is_cap(w) or (w in R.EN_CONNECTORS and k + 1 < len(toks))):
+                cur.append(k)
+                continue
+            runs.append(cur)
+            cur = []
+        if _is_cap(w):
+            cur.append(k)
+    if cur:
+        runs.append(cur)
+
+    for run in runs:
+        # connectors may not end a run
+        while run and toks[run[-1]][2] in R.EN_CONNECTORS:
+            run = run[:-1]
+        if not run:
+            continue
+        s0 = toks[run[0]][0]
+        sent_start = (
+            s0 == 0
+            or re.search(r"([.!?\"“”:]\s*|\n\s*|^\s*)$", text[max(0, s0 - 4) : s0]) is not None
+        )
+        words = [toks[k][2] for k in run]
+        # whole run ends with an organisation word: one ORG (Russian Foreign Ministry)
+        lead = 0
+        while lead < len(words) and words[lead] in R.EN_STOP:
+            lead += 1
+        body = run[lead:]
+        bw = words[lead:]
+        if len(bw) >= 2 and (bw[-1] in R.EN_ORG_SUFFIX or (bw[0] in R.EN_ORG_HEAD and "of" in bw)):
+            s, e = toks[body[0]][0], toks[body[-1]][1]
+            if not (s in hit_at and hit_at[s][1] == e):
+                cands.append(Span(s, e, "ORG", 3, surface=text[s:e], rule="en-org"))
+            continue
+        # split the run at titles / demonyms / stop words; remember a title before a piece
+        pieces: list[tuple[list[int], bool]] = []
+        piece: list[int] = []
+        titled = False
+        for k in run:
+            w = toks[k][2]
+            breaker = w in R.EN_TITLES or w in R.EN_DEMONYMS or w in R.EN_STOP
+            if w in R.EN_CONNECTORS and not piece:
+                continue
+            if breaker and toks[k][0] not in hit_at:
+                if piece:
+                    pieces.append((piece, titled))
+                    piece = []
+                titled = w in R.EN_TITLES and w not in R.EN_DEMONYMS
+                continue
+            piece.append(k)
+        if piece:
+            pieces.append((piece, titled))
+        for piece, titled in pieces:
+            while piece and toks[piece[-1]][2] in R.EN_CONNECTORS:
+                piece = piece[:-1]
+            if not piece:
+                continue
+            s, e = toks[piece[0]][0], toks[piece[-1]][1]
+            # pieces fully covered by gazetteer hits are done
+            covered = [h for h in hits if h[0] >= s and h[1] <= e]
+            if covered and covered[0][0] == s and covered[-1][1] == e:
+                continue
+            pw = [toks[k][2] for k in piece]
+            # a one-word gazetteer person/place inside a longer unknown name: Mike Johnson,
+            # Jordan Bardella -> the longer name wins
+            if any(w.isupper() and len(w) > 1 for w in pw) and len(pw) == 1:
+                continue  # unknown acronym
+            first_in_sentence = sent_start and piece[0] == run[0]
+            if len(pw) >= 2 and len(pw) <= 4:
+                if pw[-1] in R.EN_ORG_SUFFIX:
+                    cands.append(Span(s, e, "ORG", 3, surface=text[s:e], rule="en-org"))
+                else:
+                    cands.append(
+                        Span(s, e, "PER", 3 if not covered else 3, surface=text[s:e], rule="en-per")
+                    )
+            elif len(pw) == 1:
+                after = (
+                    text[e : e + 12].lstrip().split(" ")[0].strip(",.;:") if e < len(text) else ""
+                )
+                before = text[max(0, s - 12) : s].rstrip().split(" ")[-1] if s > 0 else ""
+                if covered:
+                    continue
+                if titled:
+                    cands.append(Span(s, e, "PER", 1, surface=text[s:e], rule="en-title"))
+                elif (
+                    after in ("said", "says", "told", "added", "dit", "a") and not first_in_sentence
+                ):
+                    cands.append(Span(s, e, "PER", 1, surface=text[s:e], rule="en-said"))
+                elif before in R.EN_LOC_CUES_BEFORE and not cjk_doc:
+                    cands.append(Span(s, e, "LOC", 0, surface=text[s:e], rule="en-loc"))
+                else:
+                    cands.append(Span(s, e, "", 0, surface=text[s:e], rule="en-single"))
+    return cands
+
+
+# --------------------------------------------------------------------------- resolution
+
+
+def resolve(cands: list[Span]) -> list[Span]:
+    """Non-overlapping spans, preferring higher priority, then longer."""
+    chosen: list[Span] = []
+    taken = bytearray()
+    for c in sorted(cands, key=lambda c: (-c.prio, -(c.end - c.start), c.start)):
+        if len(taken) < c.end:
+            taken.extend(b"\0" * (c.end - len(taken)))
+        if any(taken[c.start : c.end]):
+            continue
+        taken[c.start : c.end] = b"\1" * (c.end - c.start)
+        chosen.append(c)
+    chosen.sort(key=lambda c: c.start)
+    return chosen
+
+
+def _zh_drop(name: str, is_gaz: bool) -> bool:
+    if is_gaz:
+        return False
+    if len(name) < 2 or name in R.ZH_STOP:
+        return True
+    if all(c in R.ZH_ABBREV_CHARS for c in name):
+        return True  # 朝俄, 韩美日
+    if len(name) == 2 and name[1] == "方":
+        return True
+    if any(c.isdigit() for c in name):
+        return True
+    if name in R.ZH_TITLES:
+        return True
+    return False
+
+
+@dataclass
+class Entity:
+    key: str
+    type: str
+    name: str
+    spans: list[tuple[int, int]]
+
+
+def build_entities(
+    text: str,
+    simp: str,
+    chosen: list[Span],
+    gaz: Gazetteer,
+    language: str,
+    traditional: bool,
+) -> list[Entity]:
+    """Merge aliases into entities, search their names again, count mentions."""
+    # 1. give every span a key
+    keyed: list[tuple[Span, str]] = []
+    for c in chosen:
+        if c.gaz >= 0:
+            keyed.append((c, f"g{c.gaz}"))
+            continue
+        sur = norm(c.surface) if has_cjk(c.surface) else c.surface
+        if not c.type:
+            keyed.append((c, f"?{sur}"))
+            continue
+        if has_cjk(sur):
+            if _zh_drop(sur, False):
+                continue
+        elif len(sur) < 2:
+            continue
+        keyed.append((c, f"s{sur}"))
+
+    # 2. alias merging
+    per_full: dict[str, str] = {}  # surname -> key of a multi-part name
+    for c, k in keyed:
+        if c.type == "PER" and k.startswith("s"):
+            parts = re.split(r"[·•‧・\-－ ]+", c.surface)
+            if len(parts) >= 2 and len(parts[-1]) >= 2:
+                per_full.setdefault(parts[-1], k)
+    gaz_keys_by_name: dict[str, str] = {}
+    for c, k in keyed:
+        if c.gaz >= 0:
+            e = gaz.entries[c.gaz]
+            for nm in (e.zh, e.en, e.fr):
+                if nm:
+                    gaz_keys_by_name[nm] = k
+    surfaces_by_key: dict[str, set[str]] = defaultdict(set)
+    for c, k in keyed:
+        surfaces_by_key[k].add(
+            c.surface
+            if c.gaz < 0
+            else simp[c.start : c.end]
+            if has_cjk(simp[c.start : c.end])
+            else text[c.start : c.end]
+        )
+    org_keys = [k for c, k in keyed if c.type == "ORG"]
+    loc_names = {norm(simp[c.start : c.end]) for c, _ in keyed if c.type == "LOC"} | {
+        e.zh for e in gaz.entries if e.type == "LOC" and e.zh
+    }
+    remap: dict[str, str] = {}
+    for c, k in keyed:
+        if not k.startswith(("s", "?")):
+            continue
+        sur = k[1:]
+        if c.type in ("PER", "") and sur in per_full and per_full[sur] != k:
+            remap[k] = per_full[sur]  # 拉夫罗夫 -> 谢尔盖·拉夫罗夫 (named after the surname later)
+        elif c.type == "ORG" or (c.type == "" and False):
+            # 外务省 -> 朝鲜外务省 when exactly one such longer ORG exists
+            longer = {
+                ok
+                for ok in org_keys
+                if ok != k
+                and ok[1:].endswith(sur)
+                and ok.startswith("s")
+                and ok[1:][: -len(sur)] in loc_names
+            }
+            if len(longer) == 1:
+                remap[k] = longer.pop()
+        if c.type == "PER" and k not in remap:
+            parts = re.split(r"[·•‧・\-－ ]+", sur)
+            if len(parts) >= 2 and parts[-1] in gaz_keys_by_name:
+                remap[k] = gaz_keys_by_name[parts[-1]]
+    # untyped single words that are a known person's surname
+    for c, k in keyed:
+        if c.type == "" and k not in remap:
+            if k[1:] in per_full:
+                remap[k] = per_full[k[1:]]
+
+    groups: dict[str, list[Span]] = defaultdict(list)
+    for c, k in keyed:
+        k = remap.get(k, k)
+        if k.startswith("?"):
+            continue
+        groups[k].append(c)
+
+    # 3. names and types
+    ents: list[Entity] = []
+    for k, spans in groups.items():
+        if k.startswith("g"):
+            e: Entry = gaz.entries[int(k[1:])]
+            lang = "zh" if language == "zh" else language
+            name = e.name_for(lang)
+            if language == "zh" and not has_cjk(name):
+                name = e.name_for("en")
+            if traditional and has_cjk(name):
+                name = gaz.traditional(name)
+            typ = e.type
+        else:
+            typ = Counter(c.type for c in spans if c.type).most_common(1)[0][0]
+            forms = [text[c.start : c.end] for c in spans]
+            full = max(forms, key=len)
+            parts = re.split(r"[·•‧・\-－]+", full)
+            if (
+                typ == "PER"
+                and has_cjk(full)
+                and len(parts) >= 2
+                and any(f == parts[-1] for f in forms)
+            ):
+                name = parts[-1]  # 谢尔盖·拉夫罗夫 + 拉夫罗夫 -> 拉夫罗夫
+            elif has_cjk(full):
+                name = full
+            else:
+                name = full
+        ents.append(Entity(k, typ, name, [(c.start, c.end) for c in spans]))
+
+    # 4. search every accepted surface again for mentions the model/rules missed
+    auto = ahocorasick.Automaton()
+    forms: dict[str, int] = {}
+    for i, ent in enumerate(ents):
+        for c in groups[ent.key]:
+            f = simp[c.start : c.end] if has_cjk(simp[c.start : c.end]) else text[c.start : c.end]
+            if len(f) >= 2:
+                forms.setdefault(f, i)
+        for c in groups[ent.key]:
+            if c.rule == "gov":
+                # the body alone (外务省) refers back to the country's body (朝鲜外务省)
+                for b in R.ZH_GOV_BODIES:
+                    if c.surface.endswith(b) and len(b) >= 3:
+                        forms.setdefault(b, i)
+                        break
+        if ent.type == "PER" and not ent.key.startswith("g"):
+            last = re.split(r"[·•‧・\-－ ]+", ent.name)[-1]
+            if len(last) >= 2 and last != ent.name:
+                forms.setdefault(last if not has_cjk(last) else gaz.simplify(last), i)
+    if forms:
+        for f, i in forms.items():
+            auto.add_word(f, (len(f), i))
+        auto.make_automaton()
+        taken = bytearray(len(text))
+        for ent in ents:
+            for s, e in ent.spans:
+                taken[s:e] = b"\1" * (e - s)
+        for src in (simp,):
+            extra: list[tuple[int, int, int]] = []
+            for end, (ln, i) in auto.iter(src):
+                s, e = end - ln + 1, end + 1
+                if any(taken[s:e]):
+                    continue
+                f = src[s:e]
+                if not has_cjk(f):
+                    if (s > 0 and src[s - 1].isalnum()) or (e < len(src) and src[e].isalnum()):
+                        continue
+                extra.append((s, e, i))
+            extra.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+            last = -1
+            for s, e, i in extra:
+                if s >= last and not any(taken[s:e]):
+                    ents[i].spans.append((s, e))
+                    taken[s:e] = b"\1" * (e - s)
+                    last = e
+    for ent in ents:
+        ent.spans.sort()
+    return ents

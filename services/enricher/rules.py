@@ -1,0 +1,178 @@
+"""Word lists the rules use (general language, not names): titles, organisation suffixes...
+
+Lists are whitespace-separated strings (one entry per word, no entry contains a space).
+"""
+
+from __future__ import annotations
+
+# Chinese: bodies that, after a country name, form that country's institution (俄罗斯+外交部)
+ZH_GOV_BODIES = tuple(
+    """
+    外交部 外务省 国防部 防卫省 国务院 国务委员会 国家安全委员会 安全委员会 国会 议会 国家杜马 杜马 最高法院 宪法法院 中央银行 央行 财政部 商务部 司法部 内政部
+    国土安全部 能源部 交通部 卫生部 教育部 经济部 国家安全局 情报局 太平洋舰队 黑海舰队 北方舰队 波罗的海舰队 海军 陆军 空军 国民警卫队 总统府 总统办公室 内阁 统计局
+    海关 海警 气象厅 劳动党 共产党 国家航天局 航天局 中央选举委员会 选举委员会 联邦调查局 国家情报局 检察院 检察厅 警察厅
+""".split()
+)
+
+
+# an ORG span ending in one of these is a well-formed organisation name
+ZH_ORG_SUFFIX_WORDS = tuple(
+    """
+    委员会 理事会 议会 大学 研究所 研究院 研究中心 公司 集团 银行 舰队 通讯社 电视台 电台 基金会 协会 法院 组织 联盟 政府
+""".split()
+)
+
+
+# trailing words LAC sometimes glues onto a name: 韩联社报(导)
+ZH_JUNK_TAIL = tuple(
+    """
+    报导 报道 报 称 说 指 表示 援引 电
+""".split()
+)
+
+
+# honorifics after a name: 普京先生 -> 普京
+ZH_HONORIFICS = tuple(
+    """
+    先生 女士 小姐 夫人 同志 阁下
+""".split()
+)
+
+
+# titles before/after a name: 总统普京, 普京总统
+ZH_TITLES = tuple(
+    """
+    总统 总理 首相 主席 国家主席 外长 外相 部长 国务卿 发言人 委员长 领导人 总书记 议长 大使 将军 司令 国王 女王 王储 副总统 副总理 新闻秘书 秘书长 总干事 教授
+    博士 记者
+""".split()
+)
+
+
+# LAC tags these as entities, the gold never does (sides, generic words)
+ZH_STOP = frozenset(
+    """
+    世界 东方 东部 两国 中央 中方 中部 俄方 全国 全球 北部 南部 双方 各方 国内 国家 国际 地区 境外 太空 对方 当地 政府 日方 朝方 本台 本国 欧方 海外 美方
+    西方 西部 该国 韩方
+""".split()
+)
+
+
+# English/French titles: split a capitalised run and mark the next name as a person
+EN_TITLES = frozenset(
+    """
+    Acting Adm. Admiral Ambassador Archbishop Ayatollah Bishop CEO Capt. Captain Chairman
+    Chairwoman Chancellor Chief Col. Colonel Commander Conservative Crown Dame Defence Defense
+    Democrat Democratic Deputy Director Dr Dr. Emperor Empress Envoy Father Field Finance
+    Foreign Former Gen. General Gov. Governor Interior Judge Justice King Labour Lady Leader
+    Lieutenant Lord Lt. Major Marshal Mayor Minister Ministers Mr Mr. Mrs Mrs. Ms Ms. Officer
+    Opposition Pope Premier President Press Prime Prince Princess Prof. Professor Queen Rep.
+    Representative Republican Rev. Secretary Sen. Senator Sgt. Sheikh Sir Speaker Special
+    Spokesman Spokesperson Spokeswoman State Supreme Top Vice
+""".split()
+)
+
+
+# capitalised words that are not (the start of) names
+EN_STOP = frozenset(
+    """
+    A AI According Additional After Ainsi All Allah Alors Also Although An Analysis Analysts
+    And Another Août April Après As Asked At Aug. August Avant Avec Avril Before Both Breaking
+    But By CEO COVID Ce Cependant Cette Christmas Covid Dans De Dec. December Depuis Des
+    Despite Dimanche Du During Décembre Each Earlier Easter Editing Elle Elles Enfin Et Every
+    Exclusive Experts Feb. February File For Friday From Février GDP God He Her Here His How
+    However I If Il Ils In Internet It Its Jan. January Janvier Jeudi Juillet Juin July June
+    La Last Later Le Les Live Lors Lundi M. Mai Mais Many March Mardi Mars May Meanwhile
+    Mercredi Mme Monday More Most Mr Mrs Ms My News Next No Not Nous Nov. November Novembre
+    Now OK Oct. October Octobre Of Officials Oh Olympics On One Opinion Or Other Ou Our Par
+    Pendant Photo Pour Ramadan Read Related Reporting Samedi Saturday Selon Sept. September
+    Septembre Several She Since So Some Sources Speaking Still Such Sunday Sur TV That The
+    Their Then There These They This Those Though Three Thursday To Today Tomorrow Tonight
+    Toutefois Tuesday Two Un Under Une Update Vendredi Video Vous Watch We Wednesday What When
+    Where Which While Who Why With Writing Yes Yesterday Yet You
+""".split()
+)
+
+
+# adjectives of nationality etc.: not entities themselves, they split a run
+EN_DEMONYMS = frozenset(
+    """
+    Afghan African American Américain Américaine Arab Asian Australian Belarusian Belgian
+    Brazilian British Canadian Catholic Chinese Chinois Chinoise Christian Communist Czech
+    Danish Dutch Eastern Egyptian Emirati Ethiopian European Filipino Finnish Français
+    Française French Georgian German Greek Hamas-run Hungarian Indian Indonesian Iranian Iraqi
+    Islamic Israeli Israeli- Italian Japanese Jewish Jordanian Kenyan Korean Kremlin-backed
+    Lebanese Libyan Malaysian Mexican Muslim Nigerian North Norwegian Pakistani Palestinian
+    Polish Qatari Romanian Russe Russian Saudi Serbian Shia Shiite South Soviet Spanish
+    Sudanese Sunni Swedish Swiss Syrian Taiwanese Thai Turkish Ukrainian Vietnamese Western
+    Yemeni
+""".split()
+)
+
+
+# a capitalised run ending in one of these is an organisation
+EN_ORG_SUFFIX = frozenset(
+    """
+    Academy Agence Agency Airlines Airways Alliance Army Assembly Assemblée Association
+    Authority Bank Banque Board Brigade Brigades Bureau Cabinet Center Centre Club Co. College
+    Command Commission Committee Company Congress Conseil Corp Corp. Corporation Corps Council
+    Cour Court Daily Department Federation Fleet Force Forces Foundation Front Fund Group
+    Guard Herald Holdings Inc Inc. Industries Institute Journal League Ltd Ltd. Ministry
+    Ministère Motors Movement Navy Network News Office Organisation Organization Parliament
+    Parti Party Police Post Radio School Secretariat Senate Service Services Team Television
+    Times Tribunal Tribune Union University Université
+""".split()
+)
+
+
+# ... or starting with one of these followed by 'of'
+EN_ORG_HEAD = frozenset(
+    """
+    Academy Agence Agency Assemblée Association Bank Banque Board Bureau Commission Committee
+    Conseil Council Cour Court Department Federation Institute Ministry Ministère Office
+    Organization Parti Party Union University Université
+""".split()
+)
+
+
+# lower-case words allowed inside a name
+EN_CONNECTORS = frozenset(
+    """
+    & al and bin d' da de den der des di do dos du el for la le of van von
+""".split()
+)
+
+
+# words after a person's name
+EN_PER_CUES_AFTER = frozenset(
+    """
+    a a-t-elle a-t-il added affirme announced argued declared dit déclare estime explained
+    insisted noted said says stated told tweeted warned who wrote
+""".split()
+)
+
+
+# prepositions before a place
+EN_LOC_CUES_BEFORE = frozenset(
+    """
+    across at au aux en from in into near outside près to vers à
+""".split()
+)
+
+
+# one-character ORG suffixes (克里姆林 + 宫): a strong suffix makes a longer ORG win over
+# the names inside it; 行/所 are left out (北京行, 俄罗斯所提供)
+ZH_ORG_SUFFIX_CHARS = frozenset("省部院局署会社党军委团校队台馆厅处盟宫")
+ZH_EXTEND_CHARS = frozenset("宫省院局署厅")
+
+
+# characters of one-character country abbreviations: 朝俄, 韩美日 are not entities
+ZH_ABBREV_CHARS = frozenset("中美俄朝韩日英法德印欧苏台港澳越泰伊以乌巴意加澳菲蒙")
+
+
+# a place + one of these is a named facility (LOC): 东方航天发射场, 金粟山政府官邸
+ZH_FACILITY_SUFFIX = tuple(
+    """
+    航天发射场 发射场 航天基地 海军基地 空军基地 基地 国际机场 机场 核电站 核电厂 港口 军港 大桥 广场
+    大坝 体育场 火车站 官邸 核设施 边境口岸 口岸
+    """.split()
+)
