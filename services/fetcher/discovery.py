@@ -194,7 +194,8 @@ def parse_feed(raw: bytes, feed_url: str) -> list[FeedItem]:
                 title=html.unescape(entry["title"]).strip() if entry.get("title") else None,
                 published=_utc_from_struct(entry.get("published_parsed"))
                 or _utc_from_struct(entry.get("created_parsed")),
-                updated=_utc_from_struct(entry.get("updated_parsed")),
+                # dict.get: FeedParserDict would silently fall back to published_parsed.
+                updated=_utc_from_struct(dict.get(entry, "updated_parsed")),
                 categories=categories,
                 authors=authors,
                 content_html=content,
