@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import trafilatura
 from lxml import etree
@@ -105,27 +106,46 @@ def _min_body(paragraphs: list[str]) -> int:
     return 50 if dense else 150  # CJK packs a sentence into far fewer characters
 
 
+_CAPTION_CLASS = re.compile(r"caption|img_?descr|pic_?txt|legend|photo-?text", re.I)
+_CREDIT_CLASS = (
+    "contains(@class,'credit') or contains(@class,'copyright') or contains(@class,'source')"
+)
+
+
 def _caption_for(
     tree: lxml_html.HtmlElement, image_url: str | None
 ) -> tuple[str | None, str | None]:
-    """Caption and credit of the lead image from the page's <figure>, when it has one."""
-    for fig in tree.iter("figure"):
-        imgs = fig.xpath(".//img/@src | .//img/@data-src | .//source/@srcset")
-        if image_url and imgs and not any(_same_image(image_url, s) for s in imgs):
-            continue
-        cap = fig.find(".//figcaption")
-        if cap is None:
-            continue
-        credit_el = cap.xpath(
-            ".//*[contains(@class,'credit') or contains(@class,'copyright') or "
-            "contains(@class,'source')]"
-        )
-        credit = clean_text(credit_el[0].text_content()) if credit_el else None
-        caption = clean_text(cap.text_content())
-        if caption and credit:
-            caption = caption.replace(credit, "").strip(" -|") or None
-        return caption, credit
-    return None, None
+    """Caption and credit of the lead image: its <figcaption>, or a caption-classed sibling."""
+    imgs = tree.xpath("//img[@src or @data-src]")
+    img = next((i for i in imgs if image_url and _same_image(image_url, _src(i))), None)
+    if img is None:
+        return None, None
+    cap = None
+    box = img
+    for _ in range(3):
+        box = box.getparent()
+        if box is None:
+            break
+        found = box.xpath(".//figcaption") or [
+            el
+            for el in box.iter()
+            if isinstance(el.tag, str) and _CAPTION_CLASS.search(el.get("class") or "")
+        ]
+        if found:
+            cap = found[0]
+            break
+    if cap is None:
+        return None, None
+    credit_el = cap.xpath(f".//*[{_CREDIT_CLASS}]")
+    credit = clean_text(credit_el[0].text_content()) if credit_el else None
+    caption = clean_text(cap.text_content())
+    if caption and credit:
+        caption = caption.replace(credit, "").strip(" -|") or None
+    return caption, credit
+
+
+def _src(img: etree._Element) -> str:
+    return img.get("src") or img.get("data-src") or ""
 
 
 def _same_image(a: str, b: str) -> bool:
@@ -221,7 +241,9 @@ def _build(
     if not section:
         section = section_from_url(canonical_url, edition_prefix)
     tags = list(overrides.get("tags") or meta.tags)
-    authors = _authors(list(overrides.get("authors") or meta.authors), site_names)
+    authors = _authors(list(overrides.get("authors") or meta.authors), site_names) or _authors(
+        meta.bylines, site_names
+    )
 
     flags = dates.date_flags(published, fetched_at)
     return ParsedArticle(
@@ -308,8 +330,9 @@ def parse_snapshot(raw: bytes) -> ParsedArticle:
 
 def _feed_values(item: Mapping[str, Any], *keys: str) -> list[str]:
     out = []
+    present = set(item.keys())  # not item.get: feedparser aliases "updated" to "published"
     for key in keys:
-        value = item.get(key)
+        value = item[key] if key in present else None
         if isinstance(value, str) and value.strip():
             out.append(value)
     return out
@@ -359,7 +382,7 @@ def parse_feed_item(item: Mapping[str, Any], feed_url: str) -> ParsedArticle:
     categories, authors and image win over what the HTML says.
     """
     link = item.get("link") or item.get("id") or feed_url
-    url = normalize_url(str(link), base=feed_url)
+    url = urljoin(feed_url, str(link).strip())
     content = _feed_content(item)
     if not content.strip():
         raise NotAnArticle("no-body", "feed item has no content")
@@ -376,6 +399,7 @@ def parse_feed_item(item: Mapping[str, Any], feed_url: str) -> ParsedArticle:
             authors.append(name)
     if not authors:
         authors = _feed_values(item, "author", "dc_creator")
+    published = _feed_values(item, "published", "pubDate", "issued", "created")
     meta = extract_meta(tree)
     image = _feed_image(item)
     if image:
@@ -386,7 +410,7 @@ def parse_feed_item(item: Mapping[str, Any], feed_url: str) -> ParsedArticle:
         meta=meta,
         overrides={
             "title": item.get("title"),
-            "published": _feed_values(item, "published", "pubDate", "issued", "created"),
+            "published": published,
             "updated": _feed_values(item, "updated", "modified"),
             "tags": tags,
             "authors": authors,

@@ -24,7 +24,7 @@ _WS = re.compile(r"\s+")
 # "shared-content" or "commentary" are not hit.
 _JUNK_WORDS = (
     r"share|sharing|social|newsletter|related|outbrain|taboola|comments?|disqus|selfpromo|"
-    r"breadcrumbs?"
+    r"breadcrumbs?|caption|img_?descr|pic_?txt|photo_?credit|wp-caption-text"
 )
 _JUNK_ATTR = re.compile(rf"(?:^|[\s_-])(?:{_JUNK_WORDS})(?:$|[\s_-])", re.I)
 # Elements removed outright, whatever their attributes.
@@ -40,11 +40,12 @@ _BOILERPLATE = re.compile(
     r"|(?:like this story\?|share it with)|follow us\b|suivez-nous"
     r"|sign up\b|subscribe\b|get the latest\b.*\b(?:inbox|newsletter)|abonnez-vous|inscrivez-vous"
     r"|电邮新闻|订阅|頭條新聞|头条新闻就在|電郵新聞"
-    r"|read more\b|related\s*[:：]|see also\b|also read\b|lire aussi|à lire aussi|a lire aussi"
+    r"|newsletter\b|read more\b|related\s*[:：]|see also\b|also read\b|lire aussi|à lire aussi|a lire aussi"
     r"|相关阅读|延伸阅读|阅读更多|相關閱讀|延伸閱讀"
     r"|advertisement$|publicité$|广告$|廣告$"
     r"|copyright\b|©|\(c\)\s*\d{4}|all rights reserved|版权所有|版權所有"
     r"|write to .{1,80}\bat\b.*@|email the author|contact the (?:author|reporter)\b|have a tip\?"
+    r"|(?:责任编辑|責任編輯|编辑|編輯|来源|來源)\s*[:：]|[（(](?:责任编辑|責任編輯|编辑|編輯)"
     r"|this copy is for your personal|order reprints|print article"
     r"|thanks for signing up|there was an error processing|an error has occurred"
     r"|(?:image|photo|picture)s?\s*(?:credit|source)?\s*[:：]"
@@ -88,6 +89,32 @@ def _remove(el: etree._Element) -> None:
     parent.remove(el)
 
 
+# The call-to-action of a newsletter/subscription box, in the languages we ingest.
+_SUBSCRIBE = re.compile(
+    r"^(?:subscribe|sign up|sign me up|s'inscrire|je m'abonne|abonnez-vous|inscrivez-vous|"
+    r"s'abonner|suscr[ií]bete|suscribirse|assine|iscriviti|abonnieren|订阅|訂閱|立即订阅|立即訂閱)"
+    r"(?: now| here| today| gratuitement)?[.!]?$",
+    re.I,
+)
+_BOX_MAX = 300  # characters: a box, not an article that ends with a subscribe link
+
+
+def _subscribe_boxes(root: etree._Element) -> list[etree._Element]:
+    """Smallest-enough containers around a "Subscribe" button: newsletter prompts."""
+    boxes = []
+    for el in root.iter("a", "button"):
+        if not _SUBSCRIBE.match(_norm(el.text_content())):
+            continue
+        box = el
+        for _ in range(3):  # the prompt's text sits beside the button, within a few levels
+            parent = box.getparent()
+            if parent is None or parent.tag in _NEVER_DROP or len(parent.text_content()) > _BOX_MAX:
+                break
+            box = parent
+        boxes.append(box)
+    return boxes
+
+
 def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.HtmlElement:
     """Remove page furniture in place; returns the subtree to extract from."""
     if profile is not None:
@@ -109,6 +136,7 @@ def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.
         data_attrs = " ".join(k for k in el.attrib if k.startswith("data-"))
         if (attrs or data_attrs) and (_JUNK_ATTR.search(attrs) or _JUNK_ATTR.search(data_attrs)):
             candidates.append(el)
+    candidates += _subscribe_boxes(root)
     if candidates:
         # Class names lie (WordPress puts "tag-x" on posts, ASP.NET wraps pages in <form>): a
         # node holding a large share of the page's text is a wrapper, not furniture.
@@ -116,13 +144,22 @@ def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.
         for el in candidates:
             if el.getparent() is not None and len(el.text_content()) < limit:
                 _remove(el)
+    if profile is not None:
+        # The marked standfirst is the body's first paragraph, whatever element the site uses.
+        for el in _xpath_all(tree, profile.lead):
+            el.tag = "p"
     if profile is not None and profile.body:
         found = _xpath_all(tree, profile.body)
         if found:
+            # One flat container: trafilatura picks a single best node, and sibling containers
+            # (standfirst + body) would otherwise lose all but one.
             wrapper = lxml_html.Element("html")
-            container = etree.SubElement(wrapper, "body")
+            container = etree.SubElement(etree.SubElement(wrapper, "body"), "article")
             for el in found:
-                container.append(el)
+                if el.tag in ("p", "h2", "h3", "blockquote", "ul", "ol", "table"):
+                    container.append(el)
+                else:
+                    container.extend(list(el))
             return wrapper
     return tree
 

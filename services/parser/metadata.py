@@ -69,6 +69,7 @@ class PageMeta:
     h1: str | None = None
     title_tag: str | None = None
     author_orgs: set[str] = field(default_factory=set)
+    bylines: list[str] = field(default_factory=list)  # author names printed in the markup
 
 
 def _iter_ld_objects(data: Any):
@@ -271,6 +272,7 @@ def extract_meta(tree: lxml_html.HtmlElement) -> PageMeta:
     meta.image_caption = meta.image_caption or first("og:image:alt", "twitter:image:alt")
     meta.html_lang = tree.get("lang") or first("og:locale", "content-language", "language")
 
+    meta.bylines = _bylines(tree)
     title_el = tree.find(".//title")
     meta.title_tag = clean_text(title_el.text_content()) if title_el is not None else None
     for h1 in tree.iterfind(".//h1"):
@@ -279,6 +281,32 @@ def extract_meta(tree: lxml_html.HtmlElement) -> PageMeta:
             meta.h1 = text
             break
     return meta
+
+
+_BYLINE_XPATH = (
+    "//*[@rel='author' or @itemprop='author' or contains(@class, 'byline') or "
+    "contains(@class, 'author')][not(self::meta or self::link)]"
+    "[not(ancestor-or-self::*[contains(@class, 'comment') or contains(@id, 'comment')])]"
+)
+# Chinese bylines: "记者 王喆", "麦欣 文", "（记者 陈家明 报道）".
+_CJK_BYLINE = re.compile(
+    r"(?:记者|記者|作者|撰文|文)\s*[:：]?\s*([\u4e00-\u9fff·]{2,4}?)(?=\s|$|[，,）)、]|报道|報道)"
+    r"|([\u4e00-\u9fff·]{2,4}?)\s*(?:文|报道|報道|撰)$"
+)
+
+
+def _bylines(tree: lxml_html.HtmlElement) -> list[str]:
+    """Short byline texts from the markup, CJK names pulled out of "记者 X" forms."""
+    out: list[str] = []
+    for el in tree.xpath(_BYLINE_XPATH):
+        text = clean_text(el.text_content())
+        if not text or len(text) > 100:
+            continue
+        if re.search(r"[\u4e00-\u9fff]", text):
+            out.extend(a or b for a, b in _CJK_BYLINE.findall(text))
+        else:
+            out.append(text)
+    return out
 
 
 _SEPARATORS = re.compile(r"\s+[-|–—·:»]\s+|\s*[|｜_]\s*")

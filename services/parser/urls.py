@@ -54,7 +54,13 @@ def section_from_url(url: str, edition_prefix: str | None = None) -> str | None:
         path = path[len(edition_prefix) - 1 :]
     segments = [unquote(s) for s in path.split("/") if s]
     for seg in segments[:-1]:  # the last segment is the article itself
-        if _NOT_SECTION.match(seg) or "." in seg or len(seg) > 40:
+        # One- and two-letter ASCII segments are codes ("c", "fr"), not section names.
+        if (
+            _NOT_SECTION.match(seg)
+            or "." in seg
+            or len(seg) > 40
+            or (seg.isascii() and len(seg) < 3)
+        ):
             continue
         return seg
     return None
