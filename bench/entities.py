@@ -153,7 +153,9 @@ def main() -> None:
 
     by_lang: dict[str, Score] = defaultdict(Score)
     for item in load_heldout():
-        r = enrich(item.get("title"), item["body"], item["language"])
+        r = enrich(
+            item.get("title"), item["body"], item["language"], publisher=item.get("publisher")
+        )
         g = {
             "entities": [
                 {"name": a[0], "type": t, "alt_types": [], "aliases": a, "optional": False}

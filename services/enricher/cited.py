@@ -114,7 +114,9 @@ def cited_sources(
         lang = language
         if language == "zh" and traditional:
             lang = "zh-Hant"
-        name = pub.name_in(lang)
+        # the agency's own name (新华社), not its website's edition name (新华网)
+        names = dict(pub.names)
+        name = names.get(lang) or names.get(language) or pub.name_in(lang)
         if traditional and to_traditional and any("\u4e00" <= c <= "\u9fff" for c in name):
             name = to_traditional(name)
         out.append(CitedSource(name, pub.name_en, pub.country, kind_of(pub), n))

@@ -72,9 +72,9 @@ def _sep_variants(alias: str) -> set[str]:
 class Gazetteer:
     def __init__(self) -> None:
         self.t2s = _load_charmap(DATA / "t2s_chars.tsv")
-        self.s2t: dict[str, str] = {}
-        for k, v in self.t2s.items():
-            self.s2t.setdefault(v, chr(k))
+        # simplified -> traditional (OpenCC's first, most common choice), for canonical names
+        # shown in a traditional-script article when its own spelling is not in the text
+        self.s2t = {chr(k): v for k, v in _load_charmap(DATA / "s2t_chars.tsv").items()}
         self.entries: list[Entry] = []
         index: dict[tuple[str, str], int] = {}
 
@@ -137,6 +137,8 @@ class Gazetteer:
                             zh_keys.setdefault(v, i)
                 elif len(f) >= 2:
                     lat_keys.setdefault(f, i)
+                    if e.type == "LOC" and len(f) >= 4:
+                        lat_keys.setdefault(f.upper(), i)  # datelines: MOSCOW (Reuters) -
         for k, i in zh_keys.items():
             self.zh_auto.add_word(k, (len(k), i))
         for k, i in lat_keys.items():
@@ -180,8 +182,12 @@ class Gazetteer:
         n = len(text)
         for end, (ln, idx) in self.lat_auto.iter(text):
             s, e = end - ln + 1, end + 1
-            if s > 0 and (text[s - 1].isalnum() or text[s - 1] in "-'’"):
+            if s > 0 and (text[s - 1].isalnum() or text[s - 1] == "-"):
                 continue
+            if s > 1 and text[s - 1] in "'’" and text[s - 2].isalpha():
+                # French elision (l'AFP, d'Interfax) yes, an English possessive tail no
+                if not (s < 3 or not text[s - 3].isalpha()) or text[s - 2] not in "lLdD":
+                    continue
             if e < n and (
                 text[e].isalnum() or (text[e] in "-" and e + 1 < n and text[e + 1].isalnum())
             ):

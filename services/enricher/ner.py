@@ -97,7 +97,21 @@ def _trim_zh(surface: str, label: str) -> tuple[int, int] | None:
     return s, e
 
 
+def _split_seps(simp: str, segs: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """LAC sometimes keeps the '·' of 谢尔盖·绍伊古 inside a word: make it a word of its own."""
+    out = []
+    for s, e, lab in segs:
+        if e - s > 1 and simp[e - 1] in NAME_SEPS:
+            out += [(s, e - 1, lab), (e - 1, e, "w")]
+        elif e - s > 1 and simp[s] in NAME_SEPS:
+            out += [(s, s + 1, "w"), (s + 1, e, lab)]
+        else:
+            out.append((s, e, lab))
+    return out
+
+
 def zh_spans(simp: str, segs: list[tuple[int, int, str]], gaz: Gazetteer) -> list[Span]:
+    segs = _split_seps(simp, segs)
     starts = {s for s, _, _ in segs}
     ends = {e for _, e, _ in segs}
     seg_at_end = {e: (s, e, lab) for s, e, lab in segs}
@@ -110,21 +124,60 @@ def zh_spans(simp: str, segs: list[tuple[int, int, str]], gaz: Gazetteer) -> lis
         # short names must agree with the model's word boundaries (马里 is not in 马里奥,
         # 世界报 is not in 全世界报道); long ones stand on their own
         ln = e - s
-        if ln >= 4 or (ln == 3 and (s in starts or e in ends)) or (s in starts and e in ends):
+        ok = ln >= 4 or (ln == 3 and (s in starts or e in ends)) or (s in starts and e in ends)
+        if not ok and s in starts:
+            # the model glued one stray character to a known name (华沙 + 警); a real suffix
+            # (宫, 省, 市...) makes it another name, which the model span then wins with
+            seg = seg_at_start[s]
+            ok = (
+                seg[2] in ENTITY_LABELS
+                and seg[1] == e + 1
+                and simp[e] not in R.ZH_ORG_SUFFIX_CHARS
+                and simp[e] not in R.ZH_PLACE_SUFFIX_CHARS
+            )
+        if ok:
             gaz_hits.append((s, e, idx))
             cands.append(Span(s, e, gaz.entries[idx].type, 2, gaz=idx))
     gaz_per_ends = {e for s, e, idx in gaz_hits if gaz.entries[idx].type == "PER"}
 
     # model entities, trimmed, and extended by a one-character ORG suffix (克里姆林 + 宫)
     for s, e, lab in segs:
-        if lab not in ENTITY_LABELS:
-            continue
+        if lab not in ENTITY_LABELS or not is_cjk(simp[s]):
+            continue  # Latin-script names are left to latin_spans
+        if lab == "PER" and e - s == 2:
+            # 金日 + 成 + 同志: a one-character word between a 2-character name and an
+            # honorific/title belongs to the name
+            nxt = seg_at_start.get(e)
+            after = seg_at_start.get(nxt[1]) if nxt else None
+            if (
+                nxt
+                and nxt[1] - nxt[0] == 1
+                and is_cjk(simp[nxt[0]])
+                and after
+                and simp[after[0] : after[1]] in R.ZH_HONORIFICS + R.ZH_TITLES
+            ):
+                e = nxt[1]
         t = _trim_zh(simp[s:e], lab)
         if t is None:
             continue
         s2, e2 = s + t[0], s + t[1]
         typ = lab
+        if lab == "LOC":
+            for d in R.ZH_DIRECTIONS:
+                if simp.endswith(d, s2, e2) and e2 - s2 - len(d) >= 2:
+                    e2 -= len(d)  # 加沙南部 -> 加沙
+                    break
         nxt = seg_at_start.get(e2)
+        if lab == "ORG" and nxt and simp[nxt[0] : nxt[1]] == "长":
+            continue  # 国务委员 + 长: a title, not a body
+        if lab in ("LOC", "ORG") and nxt:
+            word = simp[nxt[0] : nxt[1]]
+            if word in R.ZH_FACILITY_SUFFIX:
+                cands.append(Span(s2, nxt[1], "LOC", 3, surface=simp[s2 : nxt[1]], rule="site"))
+                continue
+            if lab == "ORG" and word in R.ZH_COMPANY_WORDS:
+                cands.append(Span(s2, nxt[1], "ORG", 3, surface=simp[s2 : nxt[1]], rule="company"))
+                continue
         if lab in ("LOC", "ORG") and nxt and nxt[1] - nxt[0] == 1 and nxt[2] not in ENTITY_LABELS:
             if simp[nxt[0]] in R.ZH_EXTEND_CHARS:
                 e2, typ = nxt[1], "ORG"
@@ -182,7 +235,7 @@ def zh_spans(simp: str, segs: list[tuple[int, int, str]], gaz: Gazetteer) -> lis
     bodies = sorted(R.ZH_GOV_BODIES, key=len, reverse=True)
     for c in locs:
         for b in bodies:
-            if simp.startswith(b, c.end):
+            if simp.startswith(b, c.end) and (c.end + len(b)) in ends:
                 e2 = c.end + len(b)
                 cands.append(Span(c.start, e2, "ORG", 4, surface=simp[c.start : e2], rule="gov"))
                 break
@@ -197,7 +250,8 @@ def zh_spans(simp: str, segs: list[tuple[int, int, str]], gaz: Gazetteer) -> lis
 
 # --------------------------------------------------------------------------- Latin script
 
-TOKEN = re.compile(r"[^\W\d_][\w'’.\-&]*")
+LATIN = "A-Za-zÀ-ÖØ-öø-ɏ"
+TOKEN = re.compile(rf"[{LATIN}][{LATIN}0-9'’.\-&]*")
 ABBREV = {
     "Mr.",
     "Mrs.",
@@ -266,7 +320,10 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
             ps, pe, pw = toks[cur[-1]]
             gap = text[pe:s]
             joined = gap in (" ", "-", "\u00a0")
-            if joined and (_is_cap(w) or (w in R.EN_CONNECTORS and k + 1 < len(toks))):
+            if joined and (
+                _is_cap(w)
+                or (w in R.EN_CONNECTORS and k + 1 < len(toks) and _is_cap(toks[k + 1][2]))
+            ):
                 cur.append(k)
                 continue
             runs.append(cur)
@@ -305,7 +362,14 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
         titled = False
         for k in run:
             w = toks[k][2]
-            breaker = w in R.EN_TITLES or w in R.EN_DEMONYMS or w in R.EN_STOP
+            # stop words only matter at the start of a piece ("In Kyiv"), not inside a name
+            # ("Kim Jong Un")
+            breaker = (
+                w in R.EN_TITLES
+                or w in R.EN_DEMONYMS
+                or (w in R.EN_STOP and not piece)
+                or w in ("and", "&", "et")  # Belgorod and Kursk: two names
+            )
             if w in R.EN_CONNECTORS and not piece:
                 continue
             if breaker and toks[k][0] not in hit_at:
@@ -333,13 +397,17 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
             if any(w.isupper() and len(w) > 1 for w in pw) and len(pw) == 1:
                 continue  # unknown acronym
             first_in_sentence = sent_start and piece[0] == run[0]
-            if len(pw) >= 2 and len(pw) <= 4:
+            if len(pw) >= 2 and (pw[0] in R.EN_LOC_WORDS or pw[-1] in R.EN_LOC_WORDS):
+                cands.append(Span(s, e, "LOC", 3, surface=text[s:e], rule="en-loc"))
+            elif len(pw) >= 2 and len(pw) <= 4:
                 if pw[-1] in R.EN_ORG_SUFFIX:
                     cands.append(Span(s, e, "ORG", 3, surface=text[s:e], rule="en-org"))
                 else:
-                    cands.append(
-                        Span(s, e, "PER", 3 if not covered else 3, surface=text[s:e], rule="en-per")
-                    )
+                    # a known multi-word name inside wins over a guessed longer one; one-word
+                    # hits do not (Mike Johnson is not Boris Johnson)
+                    multi = any(" " in text[h[0] : h[1]] for h in covered)
+                    prio = 1 if multi else 3
+                    cands.append(Span(s, e, "PER", prio, surface=text[s:e], rule="en-per"))
             elif len(pw) == 1:
                 after = (
                     text[e : e + 12].lstrip().split(" ")[0].strip(",.;:") if e < len(text) else ""
@@ -501,7 +569,13 @@ def build_entities(
             if language == "zh" and not has_cjk(name):
                 name = e.name_for("en")
             if traditional and has_cjk(name):
-                name = gaz.traditional(name)
+                # the article's own spelling of the canonical name (台灣, not 臺灣) if it has it
+                own = [
+                    text[c.start : c.end]
+                    for c in spans
+                    if norm(simp[c.start : c.end]) == norm(name)
+                ]
+                name = Counter(own).most_common(1)[0][0] if own else gaz.traditional(name)
             typ = e.type
         else:
             typ = Counter(c.type for c in spans if c.type).most_common(1)[0][0]

@@ -60,7 +60,7 @@ ZH_STOP = frozenset(
 # English/French titles: split a capitalised run and mark the next name as a person
 EN_TITLES = frozenset(
     """
-    Acting Adm. Admiral Ambassador Archbishop Ayatollah Bishop CEO Capt. Captain Chairman
+    Acting Adm. Admiral Ambassador Archbishop Ayatollah Bishop CEO Capt. Captain Chair Chairman
     Chairwoman Chancellor Chief Col. Colonel Commander Conservative Crown Dame Defence Defense
     Democrat Democratic Deputy Director Dr Dr. Emperor Empress Envoy Father Field Finance
     Foreign Former Gen. General Gov. Governor Interior Judge Justice King Labour Lady Leader
@@ -75,6 +75,7 @@ EN_TITLES = frozenset(
 # capitalised words that are not (the start of) names
 EN_STOP = frozenset(
     """
+    À Au Aux En Le La Les L' D'
     A AI According Additional After Ainsi All Allah Alors Also Although An Analysis Analysts
     And Another Août April Après As Asked At Aug. August Avant Avec Avril Before Both Breaking
     But By CEO COVID Ce Cependant Cette Christmas Covid Dans De Dec. December Depuis Des
@@ -112,7 +113,7 @@ EN_DEMONYMS = frozenset(
 # a capitalised run ending in one of these is an organisation
 EN_ORG_SUFFIX = frozenset(
     """
-    Academy Agence Agency Airlines Airways Alliance Army Assembly Assemblée Association
+    Staff Chiefs Academy Agence Agency Airlines Airways Alliance Army Assembly Assemblée Association
     Authority Bank Banque Board Brigade Brigades Bureau Cabinet Center Centre Club Co. College
     Command Commission Committee Company Congress Conseil Corp Corp. Corporation Corps Council
     Cour Court Daily Department Federation Fleet Force Forces Foundation Front Fund Group
@@ -174,5 +175,30 @@ ZH_FACILITY_SUFFIX = tuple(
     """
     航天发射场 发射场 航天基地 海军基地 空军基地 基地 国际机场 机场 核电站 核电厂 港口 军港 大桥 广场
     大坝 体育场 火车站 官邸 核设施 边境口岸 口岸
+    """.split()
+)
+
+
+# direction words cut off a model LOC (加沙南部 -> 加沙); 地区 stays (远东地区 is a name)
+ZH_DIRECTIONS = tuple(
+    """
+    东北部 西北部 东南部 西南部 南部 北部 东部 西部 中部 境内 全境 以南 以北 以东 以西 附近 一带
+    """.split()
+)
+# one-character place suffixes: a 2-character name + one of these is a longer place name
+ZH_PLACE_SUFFIX_CHARS = frozenset("市省州县区岛湾河山湖港城镇村乡")
+# an ORG name split by the model before its industry word: 超威 + 半导体
+ZH_COMPANY_WORDS = frozenset(
+    """
+    半导体 电子 汽车 科技 集团 公司 银行 航空 石油 能源 电信 通信 制药 控股 证券 保险 电力
+    重工 钢铁 化工 传媒 影业 动力 电气 物流 地产 置地 资本 基金
+    """.split()
+)
+# English words that make a capitalised run a place: Sea of Japan, Gaza Strip, Mount Fuji
+EN_LOC_WORDS = frozenset(
+    """
+    Sea Ocean Gulf Strait Straits River Lake Mount Mountains Island Islands Bay Peninsula Desert
+    Valley Canal Square Province Region County Oblast Prefecture Coast Plateau Heights Basin
+    Cape Mer Golfe Détroit Mont Île Îles Lac Fleuve Région
     """.split()
 )

