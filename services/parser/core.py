@@ -222,7 +222,7 @@ def _build(
     # Times: the item/page's own values, then a printed time in a fragment, then the URL's date.
     tz_for_page = tz_name
     published, rule = _pick_time(list(overrides.get("published", [])) + meta.published, tz_for_page)
-    if published is None and fragment:
+    if published is None:
         published, rule = _pick_time(_printed_times(tree), tz_for_page)
     if published is None:
         url_date = dates.date_from_url(url)
@@ -269,13 +269,34 @@ def _build(
     )
 
 
-def _printed_times(tree: lxml_html.HtmlElement) -> list[str]:
-    """Short text nodes that look like a printed date ("21/01/2024 - 01:18"), in page order."""
-    out = []
-    for el in tree.iter("div", "span", "time", "p"):
-        text = (el.text or "").strip()
-        if 8 <= len(text) <= 40 and re.search(r"\d{1,4}[/.\-年]\d{1,2}[/.\-月]\d{1,4}", text):
-            out.append(el.get("datetime") or text)
+_NUMERIC_DATE = re.compile(r"\d{1,4}[/.\-年]\d{1,2}[/.\-月]\d{1,4}")
+_WORDY_DATE = re.compile(
+    r"\d{1,2}(?:er)?\s+[^\W\d]{3,}\.?\s+\d{4}|[^\W\d]{3,}\.?\s+\d{1,2},?\s+\d{4}"
+)
+_DATE_CLASS = re.compile(r"date|time|publish|posted|meta", re.I)
+
+
+def _printed_times(tree: lxml_html.HtmlElement, limit: int = 5) -> list[str]:
+    """Printed dates ("21/01/2024 - 01:18", "31 mars 2024 à 10h15"), in page order.
+
+    Numeric dates are taken from any short text node; dates with month names only from <time> or
+    date-classed elements, where they are less likely to be part of a sentence.
+    """
+    out: list[str] = []
+    for el in tree.iter("time", "div", "span", "p", "li"):
+        text = " ".join((el.text or "").split())
+        if el.tag == "time" and el.get("datetime"):
+            out.append(el.get("datetime"))
+        elif 8 <= len(text) <= 60 and _NUMERIC_DATE.search(text):
+            out.append(text)
+        elif (
+            8 <= len(text) <= 60
+            and (el.tag == "time" or _DATE_CLASS.search(el.get("class") or ""))
+            and _WORDY_DATE.search(text)
+        ):
+            out.append(text)
+        if len(out) >= limit:
+            break
     return out
 
 

@@ -10,7 +10,7 @@ wall-clock time most often meant.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo
 
 from dateutil import parser as dateparser
@@ -27,11 +27,21 @@ _CJK_DATE = re.compile(
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?(\d{2})[/-]?(\d{2})(?=[/-])")
 
 
-class _TZInfos(dict):
-    """dateutil tzinfos that refuses ambiguous abbreviations instead of guessing."""
+# Unambiguous zone abbreviations seen in printed dates ("IST" is India, Israel or Ireland: left out).
+_ABBREV_HOURS = {
+    "UTC": 0, "GMT": 0, "Z": 0, "UT": 0, "EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7,
+    "MDT": -6, "PST": -8, "PDT": -7, "BST": 1, "CET": 1, "CEST": 2, "MSK": 3, "HKT": 8, "JST": 9,
+    "KST": 9, "AEST": 10, "AEDT": 11,
+}  # fmt: skip
 
-    def __missing__(self, key: str) -> None:
-        return None
+
+def _tzinfos(name: str | None, offset: int | None) -> tzinfo | None:
+    """dateutil hook: explicit offsets, known abbreviations; unknown names stay naive."""
+    if offset is not None:
+        return timezone(timedelta(seconds=offset))
+    if name and name.upper() in _ABBREV_HOURS:
+        return timezone(timedelta(hours=_ABBREV_HOURS[name.upper()]))
+    return None
 
 
 def parse_datetime(value: str | None) -> datetime | None:
@@ -62,11 +72,38 @@ def parse_datetime(value: str | None) -> datetime | None:
             return datetime(y, mo, d, hh, mm)
         except ValueError:
             return None
-    try:
-        dt = dateparser.parse(value, fuzzy=False, tzinfos=_TZInfos(UTC=0, GMT=0, Z=0))
-    except (ValueError, OverflowError, TypeError):
+    for candidate in (value, _french_to_english(value)):
+        if not candidate:
+            continue
+        try:
+            return dateparser.parse(candidate, fuzzy=False, tzinfos=_tzinfos)
+        except (ValueError, OverflowError, TypeError):
+            continue
+    return None
+
+
+_FR_MONTHS = {
+    "janvier": "January", "février": "February", "fevrier": "February", "mars": "March",
+    "avril": "April", "mai": "May", "juin": "June", "juillet": "July", "août": "August",
+    "aout": "August", "septembre": "September", "octobre": "October", "novembre": "November",
+    "décembre": "December", "decembre": "December",
+}  # fmt: skip
+_FR_WORDS = re.compile(
+    r"\b(?:publié|mis à jour|modifié|le|à|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b",
+    re.I,
+)
+
+
+def _french_to_english(value: str) -> str | None:
+    """ "Publié le 31 mars 2024 à 10h15" -> "31 March 2024 10:15" (French sites we ingest)."""
+    lowered = value.lower()
+    month = next((m for m in _FR_MONTHS if m in lowered), None)
+    if month is None:
         return None
-    return dt
+    text = lowered.replace(month, _FR_MONTHS[month])
+    text = re.sub(r"(\d{1,2})\s*h\s*(\d{2})", r"\1:\2", text)
+    text = _FR_WORDS.sub(" ", text)
+    return re.sub(r"[,:]\s*$", "", " ".join(text.split()))
 
 
 def to_utc(dt: datetime, tz_name: str | None) -> tuple[datetime, str]:
