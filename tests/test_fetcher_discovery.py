@@ -87,12 +87,20 @@ def test_rss2_items() -> None:
 def test_atom_items() -> None:
     (e,) = parse_feed(ATOM, "https://atom.example/feed")
     assert e.link == "https://atom.example/e1" and e.guid == "tag:atom.example,2024:e1"
-    assert e.title == "Atom <b>entry</b>"
+    assert e.title == "Atom entry"  # HTML title: markup stripped
     assert e.published == datetime(2024, 5, 3, 0, 0, tzinfo=UTC)
     assert e.updated == datetime(2024, 5, 3, 11, 0, tzinfo=UTC)
     assert e.authors == ["Taro", "Hanako"] and e.categories == ["Tech"]
     assert e.summary == "Sum." and e.has_full_content
     assert e.image_url == "https://atom.example/e1.jpg"
+
+
+def test_full_article_in_description_counts_as_content() -> None:
+    rss = f"""<rss version="2.0"><channel><item><title>a &lt; b</title><link>https://x.example/1</link>
+    <description><![CDATA[{LONG}]]></description></item></channel></rss>""".encode()
+    (item,) = parse_feed(rss, "https://x.example/feed")
+    assert item.title == "a < b"  # plain-text title: not treated as markup
+    assert item.has_full_content and item.content_html and "Paragraph text" in item.content_html
 
 
 def test_not_a_feed() -> None:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import shutil
 import socket
+import ssl
+import subprocess
+import time
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,7 +17,7 @@ from email.utils import format_datetime
 import pytest
 
 from services.fetcher import errors as E
-from services.fetcher.http import fetch, parse_retry_after, sniff
+from services.fetcher.http import fetch, make_session, parse_retry_after, sniff
 from shared.config import Settings
 from tests.httpserver import (
     LocalServer,
@@ -316,3 +320,109 @@ def test_sniff() -> None:
     assert sniff(b"<?xml version='1.0'?><urlset>") == "application/xml"
     assert sniff("<html>".encode("utf-16")) == "text/html"
     assert sniff(PNG) is None and sniff(b"hello") is None
+
+
+# --------------------------------------------------------------------------- more edges
+def test_read_timeout_before_headers(srv: LocalServer) -> None:
+    def stall(req: Request) -> None:
+        time.sleep(1.5)
+        req.respond(200, HTML, {"Content-Type": "text/html"})
+
+    srv.route("/stall", stall)
+    with pytest.raises(E.FetchTimeout):
+        fetch(srv.url("/stall"), settings=cfg(read_timeout=0.3))
+
+
+def test_utf8_location_header(srv: LocalServer) -> None:
+    def moved(req: Request) -> None:
+        # raw UTF-8 bytes in the header, as many servers send them
+        h = req.handler
+        h.send_response(302)
+        h.send_header("Location", "/新闻".encode().decode("latin-1"))
+        h.send_header("Content-Length", "0")
+        h.end_headers()
+
+    srv.route("/moved", moved)
+    srv.route("/%E6%96%B0%E9%97%BB", static(HTML))
+    res = fetch(srv.url("/moved"), settings=cfg())
+    assert res.body == HTML and res.final_url == srv.url("/新闻")
+
+
+def test_max_bytes_override(srv: LocalServer) -> None:
+    srv.route("/big", static(b"<html>" + b"a" * 300_000 + b"</html>"))
+    with pytest.raises(E.TooLarge):
+        fetch(srv.url("/big"), settings=cfg(max_body_bytes=100_000))
+    assert len(fetch(srv.url("/big"), settings=cfg(max_body_bytes=100_000), max_bytes=1 << 20).body)
+
+
+def test_deflate_in_one_byte_pieces(srv: LocalServer) -> None:
+    data = zlib.compress(HTML)
+
+    def trickle(req: Request) -> None:
+        req.respond(
+            200,
+            b"",
+            {"Content-Type": "text/html", "Content-Encoding": "deflate"},
+            content_length=False,
+        )
+        for i in range(len(data)):
+            req.write(data[i : i + 1])
+
+    srv.route("/trickle", trickle)
+    assert fetch(srv.url("/trickle"), settings=cfg()).body == HTML
+
+
+@pytest.fixture(scope="module")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, str]:
+    """A self-signed certificate for `localhost` (openssl CLI)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not available")
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = str(d / "cert.pem"), str(d / "key.pem")
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_https_keeps_hostname_verification(tls_files: tuple[str, str]) -> None:
+    """The guard connects to the vetted IP, yet TLS must still verify the *name*."""
+    cert, key = tls_files
+    with LocalServer(host="127.0.0.1") as tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        tls._httpd.socket = ctx.wrap_socket(tls._httpd.socket, server_side=True)
+        tls.route("/s", static(HTML))
+        s = cfg(allow_private_hosts=False, private_host_allowlist=(f"localhost:{tls.port}",))
+        session = make_session(s)
+        session.verify = cert  # trust our self-signed CA
+        res = fetch(f"https://localhost:{tls.port}/s", settings=s, session=session)
+        assert res.body == HTML
+        # same certificate, but the name asked for (127.0.0.1) is not in it: refused
+        s2 = cfg(allow_private_hosts=True)
+        session2 = make_session(s2)
+        session2.verify = cert
+        with pytest.raises(E.ConnectionFailed, match="(?i)certificate|hostname|match"):
+            fetch(f"https://127.0.0.1:{tls.port}/s", settings=s2, session=session2)
+        # and untrusted by default
+        with pytest.raises(E.ConnectionFailed):
+            fetch(f"https://localhost:{tls.port}/s", settings=s2)

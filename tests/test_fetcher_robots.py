@@ -147,8 +147,30 @@ def test_robots_redirect_followed(srv: LocalServer, r: redis.Redis) -> None:
 
 
 def test_request_rate_becomes_crawl_delay(srv: LocalServer, r: redis.Redis) -> None:
+    # "1/10s"; note Protego 0.5 reads a unit-less "1/10" as 1 per 1 s (last char = unit).
     srv.route("/robots.txt", static("User-agent: *\nRequest-rate: 1/10s\n", content_type=None))
     assert check_robots(srv.url("/x"), r, cfg()).crawl_delay == 10.0
+
+
+def test_bom_and_sitemaps(srv: LocalServer, r: redis.Redis) -> None:
+    body = "\ufeffUser-agent: newsflow\nDisallow: /x\nSitemap: https://s.example/sitemap.xml\n"
+    srv.route("/robots.txt", static(body.encode("utf-8"), content_type="text/plain"))
+    cache = RobotsCache(r, settings=cfg())
+    assert not cache.check(srv.url("/x/1")).allowed  # BOM did not hide the first group
+    assert cache.sitemaps(srv.url("/")) == ["https://s.example/sitemap.xml"]
+
+
+def test_hop_guard_stops_redirect_into_disallowed_path(srv: LocalServer, r: redis.Redis) -> None:
+    from services.fetcher.errors import RobotsDisallowed
+    from services.fetcher.http import fetch
+
+    srv.route("/robots.txt", static(ROBOTS, content_type="text/plain"))
+    srv.route("/go", redirect("/secret/page"))
+    srv.route("/secret/page", static("<html>secret</html>"))
+    cache = RobotsCache(r, settings=cfg())
+    with pytest.raises(RobotsDisallowed):
+        fetch(srv.url("/go"), settings=cfg(), before_hop=cache.hop_guard())
+    assert srv.hits("/secret/page") == 0
 
 
 def test_obey_robots_off_skips_fetch(srv: LocalServer, r: redis.Redis) -> None:

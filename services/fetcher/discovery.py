@@ -153,6 +153,16 @@ def _image(entry: Any, content: str | None, summary: str | None) -> str | None:
     return None
 
 
+def _title(entry: Any) -> str | None:
+    title = entry.get("title")
+    if not title:
+        return None
+    # feedparser already unescapes text titles; HTML ones keep their markup.
+    if (entry.get("title_detail") or {}).get("type") in ("text/html", "application/xhtml+xml"):
+        title = html.unescape(_TAG.sub("", title))
+    return _SPACE.sub(" ", title).strip() or None
+
+
 def parse_feed(raw: bytes, feed_url: str) -> list[FeedItem]:
     """Items of an RSS 0.9x/1.0/2.0 or Atom feed. Raises NotAFeed when it isn't one.
 
@@ -182,6 +192,9 @@ def parse_feed(raw: bytes, feed_url: str) -> list[FeedItem]:
             link = urljoin(feed_url, link.strip())
         content = _content(entry)
         summary = entry.get("summary") or None
+        if not content and summary and text_length(summary) >= FULL_CONTENT_MIN_CHARS:
+            # Many RSS feeds put the whole article in <description>: treat it as the content.
+            content = summary
         if content and summary and content.strip() == summary.strip():
             summary = None if text_length(content) >= FULL_CONTENT_MIN_CHARS else summary
         authors = [a.get("name") for a in entry.get("authors") or [] if a.get("name")]
@@ -191,7 +204,7 @@ def parse_feed(raw: bytes, feed_url: str) -> list[FeedItem]:
         items.append(
             FeedItem(
                 link=link,
-                title=html.unescape(entry["title"]).strip() if entry.get("title") else None,
+                title=_title(entry),
                 published=_utc_from_struct(entry.get("published_parsed"))
                 or _utc_from_struct(entry.get("created_parsed")),
                 # dict.get: FeedParserDict would silently fall back to published_parsed.

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import zlib
@@ -155,6 +156,15 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     return max(0.0, (when - now).total_seconds())
 
 
+def _location(value: str) -> str:
+    """Location as sent: http.client decodes header bytes as latin-1, servers send UTF-8."""
+    value = value.strip()
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
+
+
 def _mime(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
@@ -214,7 +224,7 @@ class _Stage:
         self.encoding = encoding
         self._zlib: Any = None
         self._brotli: Any = None
-        self._first = True
+        self._pending = b""  # deflate: first bytes, until we can tell zlib from raw
         if encoding in ("gzip", "x-gzip"):
             self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
         elif encoding == "br" and _HAVE_BROTLI:
@@ -224,11 +234,15 @@ class _Stage:
 
     def feed(self, data: bytes, limit: int) -> bytes:
         """Decode `data`; returns at most limit+1 bytes (more than `limit` means: over cap)."""
-        if self._first and self.encoding == "deflate" and data:
-            # "deflate" should be zlib-wrapped, but many servers send raw deflate.
-            wrapped = len(data) >= 2 and data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
+        if self.encoding == "deflate" and self._zlib is None:
+            # "deflate" should be zlib-wrapped, but many servers send raw deflate: look at the
+            # 2-byte zlib header (buffering a 1-byte first read) to tell which.
+            data = self._pending + data
+            if len(data) < 2:
+                self._pending = data
+                return b""
+            wrapped = data[0] & 0x0F == 8 and (data[0] << 8 | data[1]) % 31 == 0
             self._zlib = zlib.decompressobj(zlib.MAX_WBITS if wrapped else -zlib.MAX_WBITS)
-        self._first = False
         try:
             if self._brotli is not None:
                 if not data:
@@ -247,9 +261,9 @@ class _Stage:
                 self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
                 out += self.feed(rest, limit - len(out))
             return out
-        except (zlib.error, Exception) as exc:
-            if isinstance(exc, FetchError):
-                raise
+        except FetchError:
+            raise
+        except Exception as exc:  # zlib.error, brotli.error
             raise BadContentType(f"corrupt {self.encoding} body: {exc}") from exc
 
     @property
@@ -352,9 +366,11 @@ def fetch(
     last_modified: str | None = None,
     accept_feeds: bool = False,
     session: requests.Session | None = None,
+    max_bytes: int | None = None,
     max_decoded_bytes: int | None = None,
     max_ratio: float = MAX_DECOMPRESSION_RATIO,
     check_content_type: bool = True,
+    before_hop: Callable[[str], None] | None = None,
 ) -> FetchResult:
     """GET `url` and return the decoded body, or raise a typed FetchError.
 
@@ -366,9 +382,15 @@ def fetch(
     * content types: HTML, XHTML, XML, RSS, Atom (sniffed when missing/octet-stream); with
       `accept_feeds` also gzip files and text/plain (for sitemaps and robots-like text).
       `check_content_type=False` skips the type check (robots.txt).
+    * `max_bytes` overrides settings.max_body_bytes (e.g. 50 MB sitemaps); `max_decoded_bytes`
+      the decoded cap (default: the same as the wire cap).
     * conditional GET: `etag`/`last_modified` -> FetchResult(not_modified=True) on 304.
+    * `before_hop(url)` is called before following each redirect; it may raise (e.g.
+      RobotsDisallowed when the target's robots.txt forbids it) to stop the fetch.
     """
     settings = settings or load_settings()
+    if max_bytes is not None:
+        settings = dataclasses.replace(settings, max_body_bytes=max_bytes)
     session = session or get_session(settings)
     policy = SSRFPolicy.from_settings(settings)
     max_decoded = max_decoded_bytes if max_decoded_bytes is not None else settings.max_body_bytes
@@ -400,7 +422,7 @@ def fetch(
                             url=current,
                             status=resp.status_code,
                         )
-                    nxt = urljoin(current, location.strip())
+                    nxt = urljoin(current, _location(location))
                     key = normalize_url(nxt)  # InvalidURL/BadScheme for junk targets
                     if key in visited:
                         raise RedirectLoop(f"redirect loop: {current} -> {nxt}", url=url)
@@ -409,6 +431,8 @@ def fetch(
                             f"more than {settings.max_redirects} redirects from {url}", url=url
                         )
                     visited.add(key)
+                    if before_hop is not None:
+                        before_hop(nxt)
                     current = nxt
                     continue
                 return _finish(
@@ -429,6 +453,8 @@ def fetch(
     except FetchError as exc:
         if watch.fired and isinstance(exc, ConnectionFailed):
             raise FetchTimeout(f"total deadline exceeded for {url}", url=url) from exc
+        if exc.url is None:
+            exc.url = current
         raise
     except Exception as exc:
         raise _translate(exc, current, watch) from exc

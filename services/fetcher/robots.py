@@ -37,6 +37,7 @@ from services.fetcher.errors import (
     RateLimited,
     RedirectLoop,
     RequestTimeout,
+    RobotsDisallowed,
     TooManyRedirects,
 )
 from services.fetcher.urls import origin
@@ -179,6 +180,25 @@ class RobotsCache:
                 return json.loads(cached)
         return self._refresh(org)
 
+    def sitemaps(self, url: str) -> list[str]:
+        """`Sitemap:` lines of the origin's robots.txt (for discovery); [] when none/unknown."""
+        entry = self.entry(origin(url))
+        if entry["kind"] not in ("rules", "stale-rules"):
+            return []
+        return list(_parse(entry["body"]).sitemaps)
+
+    def hop_guard(self, user_agent: str | None = None) -> Callable[[str], None]:
+        """A `before_hop` for http.fetch: RobotsDisallowed when a redirect target is off-limits."""
+
+        def guard(url: str) -> None:
+            decision = self.check(url, user_agent)
+            if not decision.allowed:
+                raise RobotsDisallowed(
+                    f"robots.txt ({decision.source}) disallows redirect target {url}", url=url
+                )
+
+        return guard
+
     def invalidate(self, url: str) -> None:
         self.redis.delete(self._key("entry", origin(url)))
 
@@ -202,7 +222,8 @@ class RobotsCache:
             if good is not None:
                 entry = {"kind": "stale-rules", "status": exc.status, "body": good}
         else:
-            body = result.body[:ROBOTS_MAX_BYTES].decode("utf-8", "replace")
+            # utf-8-sig: a BOM would otherwise glue itself to the first "User-agent" line.
+            body = result.body[:ROBOTS_MAX_BYTES].decode("utf-8-sig", "replace")
             entry = {"kind": "rules", "status": result.status, "body": body}
             self.redis.set(self._key("good", org), body, ex=LAST_GOOD_TTL)
         entry["fetched_at"] = time.time()
