@@ -217,16 +217,25 @@ def drip(
     return fn
 
 
-def drip_headers(delay: float, count: int = 200) -> Route:
-    """Status line, then one header byte every `delay` seconds (slow headers)."""
+def drip_headers(delay: float, count: int = 200, sent: list[int] | None = None) -> Route:
+    """Status line, then one header byte every `delay` seconds (slow headers).
+
+    `sent`, if given, receives how many of the `count` bytes went out before the client hung
+    up: less than `count` proves the client cut the connection.
+    """
 
     def fn(req: Request) -> None:
         req.handler.close_connection = True
-        req.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
-        for _ in range(count):
-            req.write(b"a")
-            time.sleep(delay)
-        req.write(b"\r\nContent-Length: 0\r\n\r\n")
+        n = 0
+        try:
+            req.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Slow: ")
+            for n in range(1, count + 1):  # noqa: B007 - n is reported below
+                time.sleep(delay)
+                req.write(b"a")
+            req.write(b"\r\nContent-Length: 4\r\n\r\n<p/>")
+        finally:
+            if sent is not None:
+                sent.append(n)
 
     return fn
 

@@ -208,3 +208,26 @@ def test_concurrent_workers_fetch_robots_once(srv: LocalServer, r: redis.Redis) 
         t.join(10)
     assert results == [True] * 6
     assert srv.hits("/robots.txt") == 1
+
+
+def test_deadline_still_enforced_after_nested_robots_fetch(
+    srv: LocalServer, r: redis.Redis
+) -> None:
+    """before_hop fetches robots.txt (a fetch inside the fetch); the outer watchdog must still
+    cover the next hop's socket, here one that drips its headers forever."""
+    from services.fetcher.errors import FetchTimeout
+    from services.fetcher.http import fetch
+    from tests.httpserver import drip_headers
+
+    srv.route("/robots.txt", static(ROBOTS, content_type="text/plain"))
+    srv.route("/go", redirect("/slow"))
+    sent: list[int] = []
+    srv.route("/slow", drip_headers(delay=0.1, count=60, sent=sent))
+    s = cfg(total_timeout=1.5, read_timeout=5.0)
+    with pytest.raises(FetchTimeout):
+        fetch(srv.url("/go"), settings=s, before_hop=RobotsCache(r, settings=s).hop_guard())
+    assert srv.hits("/robots.txt") == 1 and srv.hits("/slow") == 1
+    deadline = time.monotonic() + 10
+    while not sent and time.monotonic() < deadline:
+        time.sleep(0.05)  # the server notices the hang-up on its next write
+    assert sent and sent[0] < 60  # the client cut the connection; it did not wait it out

@@ -170,3 +170,14 @@ def test_policy_allowlist_forms() -> None:
     assert p.exempt("127.0.0.1", 8080) and not p.exempt("127.0.0.1", 8081)
     assert p.exempt("::1", 9000) and not p.exempt("::1", 9001)
     assert SSRFPolicy(allow_private=True).exempt("anything", 1)
+
+
+def test_socket_watch_nests() -> None:
+    from services.fetcher.ssrf import SocketWatch
+
+    outer, inner = SocketWatch(), SocketWatch()
+    with outer:
+        with inner:
+            assert SocketWatch._local.current is inner
+        assert SocketWatch._local.current is outer  # the outer fetch is still watched
+    assert SocketWatch._local.current is None

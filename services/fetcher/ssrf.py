@@ -148,14 +148,18 @@ class SocketWatch:
     def __init__(self) -> None:
         self._socks: list[socket.socket] = []
         self._lock = threading.Lock()
+        self._outer: SocketWatch | None = None
         self.fired = False
 
     def __enter__(self) -> SocketWatch:
+        # Nestable: a fetch inside a fetch (robots.txt from a before_hop hook) restores the
+        # outer watch on exit, so the outer fetch's next sockets are still watched.
+        self._outer = getattr(SocketWatch._local, "current", None)
         SocketWatch._local.current = self
         return self
 
     def __exit__(self, *exc: object) -> None:
-        SocketWatch._local.current = None
+        SocketWatch._local.current = self._outer
         with self._lock:
             for s in self._socks:
                 s.close()
