@@ -207,6 +207,7 @@ def _build(
         profile,
         title=title,
         description=None if (profile and profile.lead) else meta.description,
+        extra_titles=(meta.h1, meta.title, meta.title_tag),
     )
     paragraphs = extracted.paragraphs
     if not fragment:

@@ -38,6 +38,8 @@ _BOILERPLATE = re.compile(
     r"^(?:"
     r"share( this( article| story)?)?\s*[:：]?|分享\s*[:：]?|partager\s*[:：]?|compartir"
     r"|(?:like this story\?|share it with)|follow us\b|suivez-nous"
+    r"|follow .{1,40}\b(?:on|sur) (?:twitter|facebook|instagram|linkedin|youtube)"
+    r"|.{0,120}\bclick here\b"
     r"|sign up\b|subscribe\b|get the latest\b.*\b(?:inbox|newsletter)|abonnez-vous|inscrivez-vous"
     r"|电邮新闻|订阅|頭條新聞|头条新闻就在|電郵新聞"
     r"|newsletter\b|read more\b|related\s*[:：]|see also\b|also read\b|lire aussi|à lire aussi|a lire aussi"
@@ -53,6 +55,8 @@ _BOILERPLATE = re.compile(
     re.I,
 )
 _BOILERPLATE_MAX = 220
+# "By Jane Doe", "11/19/2019 by Lars Brandle", "by 某某事務所 ／ 2016.12.01": a byline line.
+_BYLINE = re.compile(r"^(?:[\d/.\-: ]+\s*)?(?:by|par|por|von)\s+\S.{0,60}$", re.I)
 _BARE_URL = re.compile(
     r"^(?:https?://|www\.)\S+$"
 )  # characters; longer paragraphs are content even if they start like this
@@ -115,6 +119,62 @@ def _subscribe_boxes(root: etree._Element) -> list[etree._Element]:
     return boxes
 
 
+_LONG_PARAGRAPH = 80  # characters
+
+
+def merge_split_bodies(root: etree._Element) -> None:
+    """Join an article body split into sibling containers (chunks between ads, "Read more"...).
+
+    trafilatura keeps the one best container; when its siblings of the same tag and class also
+    hold long paragraphs, their children are moved into it, in document order.
+    """
+    scores: dict[etree._Element, int] = {}
+    for p in root.iter("p"):
+        n = len(p.text_content())
+        parent = p.getparent()
+        if n >= _LONG_PARAGRAPH and parent is not None:
+            scores[parent] = scores.get(parent, 0) + n
+    if len(scores) < 2:
+        return
+    best = max(scores, key=lambda el: scores[el])
+    cls = best.get("class")
+    if not cls:
+        return
+    near = {a for i, a in enumerate(best.iterancestors()) if i < 3}
+    same = [
+        el
+        for el in scores
+        if el is not best
+        and el.tag == best.tag
+        and el.get("class") == cls
+        and any(a in near for i, a in enumerate(el.iterancestors()) if i < 3)
+    ]
+    if not same:
+        return
+    order = {el: i for i, el in enumerate(root.iter())}
+    group = sorted([best, *same], key=lambda el: order.get(el, 0))
+    first = group[0]
+    for el in group[1:]:
+        first.extend(list(el))
+        _remove(el)
+
+
+_EMBED_CLASS = re.compile(r"tweet|twitter|instagram|embed|social", re.I)
+
+
+def _unmask_embeds(root: etree._Element) -> None:
+    """Quoted posts (tweets...) are article content, but their class names make trafilatura
+    discard them as social widgets: strip those class names from the quote and its wrappers."""
+    for bq in root.iter("blockquote"):
+        el: etree._Element | None = bq
+        for _ in range(3):
+            if el is None or el.tag in _NEVER_DROP:
+                break
+            if _EMBED_CLASS.search(el.get("class") or ""):
+                del el.attrib["class"]
+            el = el.getparent()
+
+
 def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.HtmlElement:
     """Remove page furniture in place; returns the subtree to extract from."""
     if profile is not None:
@@ -135,7 +195,11 @@ def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.
         )
         data_attrs = " ".join(k for k in el.attrib if k.startswith("data-"))
         if (attrs or data_attrs) and (_JUNK_ATTR.search(attrs) or _JUNK_ATTR.search(data_attrs)):
-            candidates.append(el)
+            # An embedded post ("social-media-embed" around a tweet) is quoted content.
+            if "embed" not in attrs.lower() and el.find(".//blockquote") is None:
+                candidates.append(el)
+    merge_split_bodies(root)
+    _unmask_embeds(root)
     candidates += _subscribe_boxes(root)
     if candidates:
         # Class names lie (WordPress puts "tag-x" on posts, ASP.NET wraps pages in <form>): a
@@ -256,12 +320,18 @@ def _drop_tail(blocks: list[Block]) -> None:
             return
 
 
+def _key(text: str) -> str:
+    """Comparison key: case, spacing and punctuation do not make a different sentence."""
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
 def extract_body(
     tree: lxml_html.HtmlElement,
     url: str | None,
     profile: Profile | None = None,
     title: str | None = None,
     description: str | None = None,
+    extra_titles: tuple[str | None, ...] = (),
 ) -> Extracted:
     """Paragraphs of the article body (the tree is modified in place)."""
     root = preclean(tree, profile)
@@ -282,19 +352,20 @@ def extract_body(
         return Extracted([], None)
     blocks = [b for b in _blocks(doc.body) if not _is_boilerplate(b.text, profile)]
 
-    # The headline repeated at the top belongs to the title. A <p> equal to the description is the
-    # article's real first paragraph; a heading equal to it is a dek printed above the article.
-    title_l = (title or "").lower()
-    desc_l = (description or "").lower()
-    while blocks and (
-        blocks[0].text.lower() == title_l
-        or (blocks[0].kind == "head" and blocks[0].text.lower() == desc_l)
-        or _BARE_URL.match(blocks[0].text)
-    ):
+    # The headline repeated in the body belongs to the title; so does a heading equal to the
+    # description (a dek). A <p> equal to the description is the article's real first paragraph.
+    headlines = {_key(t) for t in (title, *extra_titles) if t}
+    desc = _key(description or "")
+    blocks = [
+        b
+        for b in blocks
+        if _key(b.text) not in headlines and not (b.kind == "head" and _key(b.text) == desc)
+    ]
+    while blocks and (_BARE_URL.match(blocks[0].text) or _BYLINE.match(blocks[0].text)):
         blocks.pop(0)
     _drop_tail(blocks)
-    # Elsewhere, a short paragraph that is all link is a teaser ("SEE MORE: ..."), not prose.
-    blocks = [b for b in blocks if not (b.link_share >= 0.9 and len(b.text) < 160)]
+    # Elsewhere, a short paragraph that is mostly link is a teaser ("SEE MORE: ..."), not prose.
+    blocks = [b for b in blocks if not (b.link_share >= 0.8 and len(b.text) < 300)]
 
     first = blocks[0] if blocks else None
     bold_lead = first.text if first and first.kind == "p" and first.bold_share >= 0.9 else None
