@@ -185,6 +185,25 @@ def test_sitemap_xxe_not_resolved() -> None:
     assert all(host not in u.loc for u in res.urls)
 
 
+def test_feed_as_sitemap() -> None:
+    res = parse_sitemap(RSS, "https://news.example/feed.xml")
+    assert [u.loc for u in res.urls] == [
+        "https://news.example/2024/05/01/full-story",
+        "https://news.example/teaser",
+    ]
+    assert res.urls[0].lastmod == datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+
+
+def test_feed_xxe_not_resolved() -> None:
+    evil = b"""<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>
+<rss version="2.0"><channel><item><title>t&xxe;</title><link>https://x.example/1</link>
+</item></channel></rss>"""
+    host = open("/etc/hostname").read().strip()
+    items = parse_feed(evil, "https://x.example/feed")
+    assert all(host not in (i.title or "") for i in items)
+
+
 def test_not_a_sitemap() -> None:
     with pytest.raises(E.NotAFeed):
         parse_sitemap(b"<html><body>x</body></html>", "https://x.example/")

@@ -81,7 +81,7 @@ WORKER = textwrap.dedent(
 
 
 def test_two_processes_are_spaced_at_the_server(r: redis.Redis) -> None:
-    interval, per_worker = 0.25, 5
+    interval, per_worker = 0.4, 5
 
     def page(req: Request) -> None:
         req.respond(200, b"<html><body>ok</body></html>", {"Content-Type": "text/html"})
@@ -106,7 +106,7 @@ def test_two_processes_are_spaced_at_the_server(r: redis.Redis) -> None:
     assert {h.headers["User-Agent"] for h in hits} == {"worker-0", "worker-1"}  # both worked
     times = sorted(h.at for h in hits)
     gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
-    # Slots are granted on Redis' clock exactly `interval` apart; arrival at the server adds
-    # each process's own send latency, hence a small tolerance. Without the limiter the
-    # gaps are a few milliseconds.
-    assert min(gaps) >= interval - 0.08, gaps
+    # Slots are granted on Redis' clock at least `interval` apart; arrival at the server adds
+    # each process's own send latency (scheduling on a loaded 2-core box), hence a tolerance.
+    # Without the limiter the gaps are a few milliseconds.
+    assert min(gaps) >= interval - 0.15, gaps

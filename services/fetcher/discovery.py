@@ -234,8 +234,9 @@ def _child_text(el: Any, name: str, ns: str | None = None) -> str | None:
 
 
 def parse_sitemap(raw: bytes, url: str) -> SitemapResult:
-    """URLs of a sitemap (XML urlset, gzip-compressed or not, or plain text), or the child
-    sitemaps of a sitemap index (the caller fetches and parses those; we don't recurse).
+    """URLs of a sitemap (XML urlset, gzip-compressed or not, plain text, or an RSS/Atom feed
+    used as a sitemap), or the child sitemaps of a sitemap index (the caller fetches and parses
+    those; we don't recurse).
 
     Google News extensions (news:title, news:publication_date, news:language) are read.
     Relative locations are resolved against `url`. Raises NotAFeed on anything else.
@@ -266,6 +267,15 @@ def parse_sitemap(raw: bytes, url: str) -> SitemapResult:
                 if loc:
                     result.sitemaps.append(urljoin(url, loc))
         return result
+    if kind in ("rss", "feed", "RDF"):
+        # Google accepts RSS/Atom feeds as sitemaps; map their items to entries.
+        return SitemapResult(
+            urls=[
+                SitemapEntry(loc=item.link, lastmod=item.updated or item.published)
+                for item in parse_feed(raw, url)
+                if item.link
+            ]
+        )
     if kind != "urlset":
         raise NotAFeed(f"not a sitemap: root element <{kind}>", url=url)
     for u in root:

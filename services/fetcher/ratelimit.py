@@ -22,6 +22,7 @@ MAX_CRAWL_DELAY = 60.0  # robots.txt Crawl-delay above this is clamped (some sit
 # KEYS[1] = next-free key; ARGV[1] = interval in microseconds.
 # Stores the time (us, Redis clock) at which the next request to the host may start.
 _RESERVE_LUA = """
+if redis.replicate_commands then redis.replicate_commands() end -- TIME then SET on Redis < 5
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local interval = tonumber(ARGV[1])
