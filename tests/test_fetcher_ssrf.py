@@ -181,3 +181,8 @@ def test_socket_watch_nests() -> None:
             assert SocketWatch._local.current is inner
         assert SocketWatch._local.current is outer  # the outer fetch is still watched
     assert SocketWatch._local.current is None
+
+
+def test_unencodable_host_is_invalid_not_transient() -> None:
+    with pytest.raises(E.InvalidURL):
+        check_url("http://" + "a" * 70 + ".example/", SSRFPolicy())

@@ -26,7 +26,7 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NameResolutionError
 
-from services.fetcher.errors import BlockedAddress, ConnectionFailed
+from services.fetcher.errors import BlockedAddress, ConnectionFailed, InvalidURL
 from services.fetcher.urls import DEFAULT_PORTS, split_url
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -121,7 +121,8 @@ def check_url(url: str, policy: SSRFPolicy) -> list[str]:
     """Validate scheme/host of `url` and that it resolves only to allowed addresses.
 
     Returns the resolved addresses. Raises InvalidURL/BadScheme, BlockedAddress, or
-    ConnectionFailed when the name does not resolve (transient: DNS outages happen).
+    ConnectionFailed when the name does not resolve (transient: DNS outages happen, and a
+    name that does not exist yet may exist later; the task's max_attempts bounds the retries).
     """
     parts = split_url(url)
     host = parts.hostname or ""
@@ -131,7 +132,9 @@ def check_url(url: str, policy: SSRFPolicy) -> list[str]:
     except BlockedAddress as exc:
         exc.url = url
         raise
-    except (socket.gaierror, UnicodeError) as exc:
+    except UnicodeError as exc:  # IDNA encoding of the name failed: the URL is junk
+        raise InvalidURL(f"bad host name {host!r}: {exc}", url=url) from exc
+    except socket.gaierror as exc:
         raise ConnectionFailed(f"cannot resolve {host}: {exc}", url=url) from exc
 
 
