@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from celery import Celery
 from kombu import Exchange, Queue
+from redis.exceptions import ConnectionError as RedisConnectionError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared.config import load_settings
 
@@ -22,9 +24,15 @@ TASK_ROUTES = {
     "newsflow.poll_feeds": {"queue": "maintenance"},
 }
 
-# Longest task is a fetch bounded by total_timeout (30 s) or a parse of a 10 MB page; a message
-# not acked within this window is redelivered by Redis, so keep it well above both.
-VISIBILITY_TIMEOUT = 3600
+# Infrastructure outages (PostgreSQL restarting, Redis unreachable) are retried by Celery with
+# backoff; the document keeps its state meanwhile, and the sweeper is the backstop.
+INFRA_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError, RedisConnectionError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 12,
+}
 
 
 def make_app() -> Celery:
@@ -52,7 +60,8 @@ def make_app() -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
-        broker_transport_options={"visibility_timeout": VISIBILITY_TIMEOUT},
+        # a message not acked within this window is redelivered: keep it above the longest task
+        broker_transport_options={"visibility_timeout": settings.visibility_timeout},
         broker_connection_retry_on_startup=True,
         worker_send_task_events=True,
         task_send_sent_event=True,

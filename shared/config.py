@@ -61,6 +61,7 @@ class Settings:
     max_attempts: int = 5
     retry_base_delay: float = 5.0  # seconds; doubled per attempt, with jitter
     retry_max_delay: float = 900.0
+    visibility_timeout: int = 3600  # Redis redelivers unacked messages after this
     lease_seconds: int = 1800  # work in progress longer than this is re-sent by the sweeper
     flower_user: str = "admin"
     flower_password: str = "newsflow"
@@ -86,6 +87,7 @@ def load_settings() -> Settings:
         retry_base_delay=_float("NEWSFLOW_RETRY_BASE_DELAY", Settings.retry_base_delay),
         retry_max_delay=_float("NEWSFLOW_RETRY_MAX_DELAY", Settings.retry_max_delay),
         lease_seconds=_int("NEWSFLOW_LEASE_SECONDS", Settings.lease_seconds),
+        visibility_timeout=_int("NEWSFLOW_VISIBILITY_TIMEOUT", Settings.visibility_timeout),
         flower_user=os.environ.get("FLOWER_USER", Settings.flower_user),
         flower_password=os.environ.get("FLOWER_PASSWORD", Settings.flower_password),
     )

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from shared.celery_app import app
+from shared.celery_app import INFRA_RETRY, app
 from shared.config import load_settings
 from shared.db import session_scope
 from shared.models import Article, DocState, Document, Feed
@@ -29,7 +29,7 @@ _NEXT_TASK = {
 }
 
 
-@app.task(name="newsflow.sweep")
+@app.task(name="newsflow.sweep", **INFRA_RETRY)
 def sweep(lease_seconds: int | None = None, limit: int = 5000) -> dict[str, int]:
     """Re-send the next task for documents stuck in a state for longer than the lease."""
     lease = lease_seconds if lease_seconds is not None else load_settings().lease_seconds
@@ -65,7 +65,7 @@ def sweep(lease_seconds: int | None = None, limit: int = 5000) -> dict[str, int]
     return resent
 
 
-@app.task(name="newsflow.poll_feeds")
+@app.task(name="newsflow.poll_feeds", **INFRA_RETRY)
 def poll_feeds() -> int:
     """Send a fetch for every feed or sitemap whose next poll is due."""
     now = datetime.now(UTC)

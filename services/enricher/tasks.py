@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from services.enricher import ENRICHER_VERSION, publisher_for
 from services.enricher import enrich as extract
-from shared.celery_app import app
+from shared.celery_app import INFRA_RETRY, app
 from shared.contracts import Enrichment, PublisherInfo
 from shared.db import session_scope
+from shared.metrics import stage_cpu
 from shared.models import (
     Article,
     ArticleCitedSource,
@@ -30,7 +31,7 @@ from shared.pipeline import error_fields, transition
 log = logging.getLogger(__name__)
 
 
-@app.task(name="newsflow.enrich")
+@app.task(name="newsflow.enrich", **INFRA_RETRY)
 def enrich(article_id: int) -> str:
     with session_scope() as db:
         article = db.get(Article, article_id)
@@ -40,8 +41,9 @@ def enrich(article_id: int) -> str:
         if article.document.state != DocState.parsed:
             return "skipped"  # already enriched by an earlier delivery, or reset meanwhile
         try:
-            result = extract(article.title, article.body, article.language)
-            publisher = publisher_for(article.url, article.site_name, article.language)
+            with stage_cpu("enrich"):
+                result = extract(article.title, article.body, article.language)
+                publisher = publisher_for(article.url, article.site_name, article.language)
         except Exception as exc:
             log.warning("article %s: enrich failed: %r", article_id, exc)
             transition(

@@ -18,11 +18,12 @@ from services.fetcher.errors import RobotsDisallowed
 from services.fetcher.http import fetch as http_fetch
 from services.fetcher.ratelimit import interval_for, reserve
 from services.fetcher.robots import check_robots
-from shared.celery_app import app
+from shared.celery_app import INFRA_RETRY, app
 from shared.config import Settings, load_settings
 from shared.contracts import PipelineError
 from shared.db import session_scope
 from shared.intake import enqueue_urls, import_raw
+from shared.metrics import stage_cpu
 from shared.models import DocState, Document, Feed
 from shared.pipeline import backoff_seconds, compress, error_fields, transition
 from shared.redis_client import get_redis
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 CLAIMABLE = (DocState.queued, DocState.retrying, DocState.fetching)
 
 
-@app.task(name="newsflow.fetch", bind=True)
+@app.task(name="newsflow.fetch", bind=True, **INFRA_RETRY)
 def fetch(self: Task, document_id: int) -> str:
     """Download one document; on success store the raw response and send it to parse."""
     settings = load_settings()
@@ -49,7 +50,8 @@ def fetch(self: Task, document_id: int) -> str:
             # the host's slot is taken: come back later instead of sleeping in the worker
             fetch.apply_async((document_id,), countdown=wait)
             return "deferred"
-        result = http_fetch(url, settings=settings, etag=etag, last_modified=last_modified)
+        with stage_cpu("fetch"):
+            result = http_fetch(url, settings=settings, etag=etag, last_modified=last_modified)
     except Exception as exc:  # recorded on the document, never dropped
         return _record_failure(document_id, exc, attempts + 1, settings)
 

@@ -15,9 +15,10 @@ from sqlalchemy.exc import IntegrityError
 
 from services.parser import parse_feed_item, parse_page, parse_snapshot
 from shared import minhash
-from shared.celery_app import app
+from shared.celery_app import INFRA_RETRY, app
 from shared.contracts import NotAnArticle, ParsedArticle
 from shared.db import session_scope
+from shared.metrics import stage_cpu
 from shared.models import Article, DocState, Document
 from shared.pipeline import decompress, error_fields, transition
 
@@ -42,14 +43,15 @@ def parse_document(doc: Document) -> ParsedArticle:
     return parse_page(raw, doc.final_url or doc.url, doc.response_headers or {})
 
 
-@app.task(name="newsflow.parse")
+@app.task(name="newsflow.parse", **INFRA_RETRY)
 def parse(document_id: int) -> str:
     with session_scope() as db:
         doc = db.get(Document, document_id)
         if doc is None or doc.state != DocState.fetched:
             return "skipped"  # unknown, or already parsed by an earlier delivery
         try:
-            parsed = parse_document(doc)
+            with stage_cpu("parse"):
+                parsed = parse_document(doc)
         except NotAnArticle as exc:
             transition(
                 db, document_id, from_states=(DocState.fetched,), to=DocState.rejected,
