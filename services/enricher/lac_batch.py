@@ -62,7 +62,7 @@ class LacBatch:
         oov = self.oov
         return [get(c, oov) for c in text]
 
-    def tag_ids(self, texts: list[str], max_batch_chars: int = 6000) -> list[np.ndarray]:
+    def tag_ids(self, texts: list[str], max_batch_chars: int = 1500) -> list[np.ndarray]:
         """Tag ids per character for each text (texts should be sentence-sized)."""
         out: list[np.ndarray | None] = [None] * len(texts)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -96,11 +96,16 @@ class LacBatch:
         dp = em[:, 0, :].copy()
         bps = np.zeros((b, t, n), dtype=np.int16)
         rows = np.arange(n)
+        shortest = int(lens.min())
         for step in range(1, t):
             scores = dp[:, :, None] + trans[None, :, :]  # (b, from, to)
             bp = scores.argmax(axis=1)  # (b, to)
-            best = np.take_along_axis(scores, bp[:, None, :], axis=1)[:, 0, :]
-            new = best + em[:, step, :]
+            # take_along_axis measured faster than a second reduction (scores.max)
+            new = np.take_along_axis(scores, bp[:, None, :], axis=1)[:, 0, :] + em[:, step, :]
+            if step < shortest:  # batches are bucketed by length: usually all rows alive
+                dp = new
+                bps[:, step, :] = bp
+                continue
             alive = (step < lens)[:, None]
             # finished rows keep their score; their back-pointer is the identity
             dp = np.where(alive, new, dp)

@@ -85,6 +85,13 @@ def _trim_zh(surface: str, label: str) -> tuple[int, int] | None:
                     changed = True
                     break
         else:
+            for h in R.ZH_TITLES:
+                if cur.endswith(h) and len(cur) - len(h) >= 2:
+                    e -= len(h)  # 香港特首 -> 香港
+                    changed = True
+                    break
+            if changed:
+                continue
             for t in R.ZH_JUNK_TAIL:
                 if cur.endswith(t) and len(cur) - len(t) >= 2:
                     rest = cur[: -len(t)]
@@ -120,7 +127,8 @@ def zh_spans(simp: str, segs: list[tuple[int, int, str]], gaz: Gazetteer) -> lis
 
     # gazetteer
     gaz_hits = []
-    for s, e, idx in gaz.match_zh(simp):
+    all_gaz = gaz.match_zh(simp)
+    for s, e, idx in all_gaz:
         # short names must agree with the model's word boundaries (马里 is not in 马里奥,
         # 世界报 is not in 全世界报道); long ones stand on their own
         ln = e - s
@@ -181,6 +189,19 @@ def zh_spans(simp: str, segs: list[tuple[int, int, str]], gaz: Gazetteer) -> lis
         if lab in ("LOC", "ORG") and nxt and nxt[1] - nxt[0] == 1 and nxt[2] not in ENTITY_LABELS:
             if simp[nxt[0]] in R.ZH_EXTEND_CHARS:
                 e2, typ = nxt[1], "ORG"
+        if typ == "LOC":
+            inner = [h for h in all_gaz if h[0] >= s2 and h[1] <= e2 and (h[1] - h[0]) < (e2 - s2)]
+            head = next((h for h in inner if h[0] == s2), None)
+            if head and e2 - head[1] >= 2 and gaz.entries[head[2]].type == "LOC":
+                # 苏丹北达尔富尔州: the known country, then the rest as a place of its own
+                rest = simp[head[1] : e2]
+                cands.append(Span(head[1], e2, "LOC", 3, surface=rest, rule="loc-split"))
+                if head not in gaz_hits:
+                    cands.append(Span(head[0], head[1], "LOC", 2, gaz=head[2]))
+                continue
+            if inner and simp[e2 - 1] in R.ZH_PLACE_SUFFIX_CHARS:
+                cands.append(Span(s2, e2, "LOC", 3, surface=simp[s2:e2], rule="loc-long"))
+                continue
         sur = simp[s2:e2]
         prio = 1
         if typ == "ORG" and (
@@ -303,27 +324,57 @@ def _is_cap(w: str) -> bool:
     return w[0].isupper()
 
 
+def _sentence_start(text: str, s: int) -> bool:
+    return (
+        s == 0
+        or re.search(r"(?:[.!?\"“”:»«—–-]\s*|\n\s*|^\s*)$", text[max(0, s - 4) : s]) is not None
+    )
+
+
+def _connector_before_cap(text: str, toks: list[tuple[int, int, str]], k: int) -> bool:
+    """'of', 'von der', 'de la'... inside a name: connectors then a capitalised word."""
+    j = k
+    while j < len(toks) and toks[j][2] in R.EN_CONNECTORS and toks[j][2] not in ("and", "&"):
+        if j + 1 < len(toks) and text[toks[j][1] : toks[j + 1][0]] != " ":
+            return False
+        j += 1
+    return j > k and j < len(toks) and _is_cap(toks[j][2])
+
+
+FR_ORG = re.compile(
+    r"\b(?:ministère|agence|banque|conseil|cour|commission|comité|parti|assemblée|office|"
+    r"institut|fédération|union|direction|état-major|tribunal)"
+    r"(?:\s+(?:français|française|américain|américaine|russe|chinois|chinoise|ukrainien|"
+    r"ukrainienne|allemand|allemande|britannique|européen|européenne|national|nationale|"
+    r"fédéral|fédérale|général|générale|central|centrale|international|internationale|"
+    r"constitutionnel|constitutionnelle|suprême))?"
+    r"\s+(?:de la |de l['’]|des |du |de |d['’])"
+    rf"[A-ZÀ-Þ][{LATIN}'’\-]*(?:\s+(?:de la |de l['’]|des |du |de |d['’]|et )?[A-ZÀ-Þ][{LATIN}'’\-]*)*"
+    r"(?:\s+(?:étrangères|extérieures|intérieures|nationale|national|publique|publics|sociales|"
+    r"économiques|armées))?"
+)
+
+
 def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
     """Names in Latin script: gazetteer + capitalised-sequence rules."""
     cands: list[Span] = []
     hits = gaz.match_latin(text)
-    hit_at = {s: (s, e, idx) for s, e, idx in hits}
     for s, e, idx in hits:
         cands.append(Span(s, e, gaz.entries[idx].type, 2, gaz=idx))
+    if not cjk_doc:
+        for m in FR_ORG.finditer(text):
+            cands.append(Span(m.start(), m.end(), "ORG", 3, surface=m.group(0), rule="fr-org"))
 
     toks = _tokens(text)
-    # group capitalised tokens into runs (joined by single spaces / connectors)
+    # capitalised runs (single spaces / hyphens between, connectors only before a capital)
     runs: list[list[int]] = []
     cur: list[int] = []
     for k, (s, _e, w) in enumerate(toks):
         if cur:
-            ps, pe, pw = toks[cur[-1]]
+            pe = toks[cur[-1]][1]
             gap = text[pe:s]
             joined = gap in (" ", "-", "\u00a0")
-            if joined and (
-                _is_cap(w)
-                or (w in R.EN_CONNECTORS and k + 1 < len(toks) and _is_cap(toks[k + 1][2]))
-            ):
+            if joined and (_is_cap(w) or _connector_before_cap(text, toks, k)):
                 cur.append(k)
                 continue
             runs.append(cur)
@@ -333,46 +384,54 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
     if cur:
         runs.append(cur)
 
+    def prev_word(s: int) -> str:
+        m = re.search(rf"([{LATIN}.']+)[\s,]*$", text[max(0, s - 30) : s])
+        return m.group(1) if m else ""
+
+    def next_word(e: int) -> str:
+        m = re.match(rf"[\s,]*([{LATIN}'-]+)", text[e : e + 30])
+        return m.group(1) if m else ""
+
     for run in runs:
-        # connectors may not end a run
         while run and toks[run[-1]][2] in R.EN_CONNECTORS:
             run = run[:-1]
         if not run:
             continue
-        s0 = toks[run[0]][0]
-        sent_start = (
-            s0 == 0
-            or re.search(r"([.!?\"“”:]\s*|\n\s*|^\s*)$", text[max(0, s0 - 4) : s0]) is not None
-        )
         words = [toks[k][2] for k in run]
-        # whole run ends with an organisation word: one ORG (Russian Foreign Ministry)
         lead = 0
-        while lead < len(words) and words[lead] in R.EN_STOP:
+        while lead < len(words) and (words[lead] in R.EN_STOP):
             lead += 1
         body = run[lead:]
         bw = words[lead:]
-        if len(bw) >= 2 and (bw[-1] in R.EN_ORG_SUFFIX or (bw[0] in R.EN_ORG_HEAD and "of" in bw)):
-            s, e = toks[body[0]][0], toks[body[-1]][1]
-            if not (s in hit_at and hit_at[s][1] == e):
-                cands.append(Span(s, e, "ORG", 3, surface=text[s:e], rule="en-org"))
-            continue
-        # split the run at titles / demonyms / stop words; remember a title before a piece
+        # an organisation word anywhere makes the whole run one ORG (Russian Defence Ministry,
+        # Institute for Fiscal Studies, Advanced Micro Devices)
+        org_at = next((i for i, w in enumerate(bw) if w in R.EN_ORG_WORDS), None)
+        if org_at is not None and len(bw) >= 2:
+            cut = next((i for i in range(org_at + 1, len(bw)) if bw[i] in R.EN_TITLES), len(bw))
+            if cut >= 2 or (cut == 1 and len(bw) == 1):
+                s, e = toks[body[0]][0], toks[body[cut - 1]][1]
+                exact = any(h[0] == s and h[1] == e for h in hits)
+                if not exact:
+                    cands.append(Span(s, e, "ORG", 3, surface=text[s:e], rule="en-org"))
+                run = body[cut:]  # what follows the title is read as usual
+                if not run:
+                    continue
+        # split at titles / demonyms / leading stop words / 'and'
         pieces: list[tuple[list[int], bool]] = []
         piece: list[int] = []
         titled = False
+        hit_starts = {h[0] for h in hits}
         for k in run:
             w = toks[k][2]
-            # stop words only matter at the start of a piece ("In Kyiv"), not inside a name
-            # ("Kim Jong Un")
             breaker = (
                 w in R.EN_TITLES
                 or w in R.EN_DEMONYMS
                 or (w in R.EN_STOP and not piece)
-                or w in ("and", "&", "et")  # Belgorod and Kursk: two names
+                or w in ("and", "&", "et")
             )
             if w in R.EN_CONNECTORS and not piece:
                 continue
-            if breaker and toks[k][0] not in hit_at:
+            if breaker and toks[k][0] not in hit_starts:
                 if piece:
                     pieces.append((piece, titled))
                     piece = []
@@ -381,50 +440,68 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
             piece.append(k)
         if piece:
             pieces.append((piece, titled))
+
         for piece, titled in pieces:
             while piece and toks[piece[-1]][2] in R.EN_CONNECTORS:
                 piece = piece[:-1]
             if not piece:
                 continue
             s, e = toks[piece[0]][0], toks[piece[-1]][1]
-            # pieces fully covered by gazetteer hits are done
             covered = [h for h in hits if h[0] >= s and h[1] <= e]
             if covered and covered[0][0] == s and covered[-1][1] == e:
                 continue
             pw = [toks[k][2] for k in piece]
-            # a one-word gazetteer person/place inside a longer unknown name: Mike Johnson,
-            # Jordan Bardella -> the longer name wins
-            if any(w.isupper() and len(w) > 1 for w in pw) and len(pw) == 1:
-                continue  # unknown acronym
-            first_in_sentence = sent_start and piece[0] == run[0]
+            pv, nx = prev_word(s), next_word(e)
+            role = titled or pv.lower() in R.EN_ROLE_WORDS
+            said = nx in R.EN_PER_CUES_AFTER
+            at_start = _sentence_start(text, s)
             if len(pw) >= 2 and (pw[0] in R.EN_LOC_WORDS or pw[-1] in R.EN_LOC_WORDS):
                 cands.append(Span(s, e, "LOC", 3, surface=text[s:e], rule="en-loc"))
-            elif len(pw) >= 2 and len(pw) <= 4:
-                if pw[-1] in R.EN_ORG_SUFFIX:
-                    cands.append(Span(s, e, "ORG", 3, surface=text[s:e], rule="en-org"))
-                else:
-                    # a known multi-word name inside wins over a guessed longer one; one-word
-                    # hits do not (Mike Johnson is not Boris Johnson)
+                continue
+            if len(pw) >= 2:
+                if len(pw) > 4 or any(w.isupper() and len(w) > 1 for w in pw):
+                    continue
+                first = pw[0].split("-")[0]  # Jean-Noël
+                given = first in R.GIVEN_NAMES or (len(pw) >= 3 and pw[1] in R.GIVEN_NAMES)
+                if role or given or said:
+                    # a known multi-word name inside wins over a guessed longer one; a
+                    # one-word hit does not (Mike Johnson is not Boris Johnson)
                     multi = any(" " in text[h[0] : h[1]] for h in covered)
                     prio = 1 if multi else 3
                     cands.append(Span(s, e, "PER", prio, surface=text[s:e], rule="en-per"))
-            elif len(pw) == 1:
-                after = (
-                    text[e : e + 12].lstrip().split(" ")[0].strip(",.;:") if e < len(text) else ""
-                )
-                before = text[max(0, s - 12) : s].rstrip().split(" ")[-1] if s > 0 else ""
-                if covered:
-                    continue
-                if titled:
-                    cands.append(Span(s, e, "PER", 1, surface=text[s:e], rule="en-title"))
-                elif (
-                    after in ("said", "says", "told", "added", "dit", "a") and not first_in_sentence
-                ):
-                    cands.append(Span(s, e, "PER", 1, surface=text[s:e], rule="en-said"))
-                elif before in R.EN_LOC_CUES_BEFORE and not cjk_doc:
-                    cands.append(Span(s, e, "LOC", 0, surface=text[s:e], rule="en-loc"))
-                else:
-                    cands.append(Span(s, e, "", 0, surface=text[s:e], rule="en-single"))
+                continue
+            # one word
+            w = pw[0]
+            if covered:
+                continue
+            if w.isupper() and len(w) > 1:
+                continue  # an unknown acronym
+            if w in R.EN_INSTITUTIONS:
+                cands.append(Span(s, e, "ORG", 1, surface=text[s:e], rule="en-inst"))
+            elif role:
+                cands.append(Span(s, e, "PER", 1, surface=text[s:e], rule="en-title"))
+            elif said and not at_start:
+                cands.append(Span(s, e, "PER", 1, surface=text[s:e], rule="en-said"))
+            elif nx.lower() in R.EN_LOC_NOUNS or (
+                pv.lower() in R.EN_LOC_CUES_BEFORE and not cjk_doc and not at_start
+            ):
+                cands.append(Span(s, e, "LOC", 0, surface=text[s:e], rule="en-loc"))
+            else:
+                cands.append(Span(s, e, "", 0, surface=text[s:e], rule="en-single"))
+    # a lone capitalised word listed with places is a place: "the Belgorod and Kursk regions"
+    locs = sorted((c.start, c.end) for c in cands if c.type == "LOC")
+    for c in cands:
+        if c.rule != "en-single":
+            continue
+        after = re.match(r"\s*(?:,|and|or|et|ou)\s+", text[c.end : c.end + 8])
+        before = re.search(r"(?:,|and|or|et|ou)\s+$", text[max(0, c.start - 8) : c.start])
+        if after and any(ls == c.end + after.end() for ls, _ in locs):
+            c.type, c.rule = "LOC", "en-list"
+        elif before and any(
+            le == c.start - (len(text[max(0, c.start - 8) : c.start]) - before.start())
+            for _, le in locs
+        ):
+            c.type, c.rule = "LOC", "en-list"
     return cands
 
 

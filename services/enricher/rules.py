@@ -11,6 +11,7 @@ ZH_GOV_BODIES = tuple(
     外交部 外务省 国防部 防卫省 国务院 国务委员会 国家安全委员会 安全委员会 国会 议会 国家杜马 杜马 最高法院 宪法法院 中央银行 央行 财政部 商务部 司法部 内政部
     国土安全部 能源部 交通部 卫生部 教育部 经济部 国家安全局 情报局 太平洋舰队 黑海舰队 北方舰队 波罗的海舰队 海军 陆军 空军 国民警卫队 总统府 总统办公室 内阁 统计局
     海关 海警 气象厅 劳动党 共产党 国家航天局 航天局 中央选举委员会 选举委员会 联邦调查局 国家情报局 检察院 检察厅 警察厅
+    武装部队 国防军 安全部队 特种部队
 """.split()
 )
 
@@ -43,7 +44,7 @@ ZH_HONORIFICS = tuple(
 ZH_TITLES = tuple(
     """
     总统 总理 首相 主席 国家主席 外长 外相 部长 国务卿 发言人 委员长 领导人 总书记 议长 大使 将军 司令 国王 女王 王储 副总统 副总理 新闻秘书 秘书长 总干事 教授
-    博士 记者
+    博士 记者 特首 行政长官 市长 州长 省长
 """.split()
 )
 
@@ -60,6 +61,7 @@ ZH_STOP = frozenset(
 # English/French titles: split a capitalised run and mark the next name as a person
 EN_TITLES = frozenset(
     """
+    Executive
     Acting Adm. Admiral Ambassador Archbishop Ayatollah Bishop CEO Capt. Captain Chair Chairman
     Chairwoman Chancellor Chief Col. Colonel Commander Conservative Crown Dame Defence Defense
     Democrat Democratic Deputy Director Dr Dr. Emperor Empress Envoy Father Field Finance
@@ -202,3 +204,53 @@ EN_LOC_WORDS = frozenset(
     Cape Mer Golfe Détroit Mont Île Îles Lac Fleuve Région
     """.split()
 )
+
+
+# words that make a capitalised run an organisation wherever they stand in it
+EN_ORG_WORDS = (
+    EN_ORG_SUFFIX
+    | EN_ORG_HEAD
+    | frozenset(
+        """
+    Devices Systems Technologies Technology Semiconductor Manufacturing Electric Electronics
+    Energy Pharmaceuticals Partners Capital Financial Insurance Telecom Communications Networks
+    Software Media Entertainment Studios Foods Petroleum Oil Steel Mining Co Inc Corp Ltd LLC
+    PLC AG SA GmbH Institute Museum Hospital Studies Research Reserve Exchange Nations Forum
+    """.split()
+    )
+)
+# a lower-case word right before a name that says it is a person: "leader Kim Jong Un"
+EN_ROLE_WORDS = frozenset(
+    """
+    leader spokesman spokeswoman spokesperson minister secretary president chief executive
+    director official envoy ambassador chairman chairwoman ceo head founder lawyer attorney
+    analyst economist professor researcher commander general mayor governor senator lawmaker mp
+    adviser advisor aide candidate chancellor premier king queen prince counterpart journalist
+    reporter correspondent coach striker player actor singer author writer artist dr mr mrs ms
+    président présidente ministre porte-parole dirigeant chef député sénateur maire général
+    colonel juge avocat homologue m. mme
+    """.split()
+)
+# one capitalised word + one of these after it is a place: "Punjab province"
+EN_LOC_NOUNS = frozenset(
+    """
+    province region city state county district border capital coast island river oblast
+    prefecture governorate village town port valley
+    """.split()
+)
+# one capitalised word that alone names an institution
+EN_INSTITUTIONS = frozenset("Parliament Congress Senate Cabinet Knesset Bundestag Treasury".split())
+
+
+def _load_given_names() -> frozenset[str]:
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "given_names.txt"
+    words: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("#"):
+            words.update(line.split())
+    return frozenset(words)
+
+
+GIVEN_NAMES = _load_given_names()

