@@ -673,6 +673,7 @@ def build_entities(
         ents.append(Entity(k, typ, name, [(c.start, c.end) for c in spans]))
 
     # 4. search every accepted surface again for mentions the model/rules missed
+    loc_prefixes = {n[:2] for n in loc_names if len(n) >= 2}
     auto = ahocorasick.Automaton()
     forms: dict[str, int] = {}
     for i, ent in enumerate(ents):
@@ -681,10 +682,11 @@ def build_entities(
             if len(f) >= 2:
                 forms.setdefault(f, i)
         for c in groups[ent.key]:
-            if c.rule == "gov":
+            if c.type == "ORG" and c.gaz < 0 and norm(c.surface)[:2] in loc_prefixes:
                 # the body alone (外务省) refers back to the country's body (朝鲜外务省)
                 for b in R.ZH_GOV_BODIES:
-                    if c.surface.endswith(b) and len(b) >= 3:
+                    sur = norm(c.surface)
+                    if sur.endswith(b) and len(b) >= 3 and sur[: -len(b)] in loc_names:
                         forms.setdefault(b, i)
                         break
         if ent.type == "PER" and not ent.key.startswith("g"):

@@ -28,6 +28,7 @@ ZH_ORG_SUFFIX_WORDS = tuple(
 ZH_JUNK_TAIL = tuple(
     """
     报导 报道 报 称 说 指 表示 援引 电
+    代表团 官员 人士 发言人
 """.split()
 )
 

@@ -39,20 +39,24 @@ class Publisher:
     def name_in(self, language: str | None) -> str:
         """The outlet's name for a text in `language` (an edition's name, else a known name)."""
         lang = (language or "").lower()
+        # regional Chinese tags to script tags: zh-TW/zh-HK/zh-MO write traditional
+        lang = {"zh-tw": "zh-hant", "zh-hk": "zh-hant", "zh-mo": "zh-hant"}.get(lang, lang)
+        lang = {"zh-cn": "zh", "zh-sg": "zh", "zh-hans": "zh"}.get(lang, lang)
         base = lang.split("-")[0]
-        known = dict((k.lower(), v) for k, v in self.names)
+        known = {k.lower(): v for k, v in self.names}
         for ed in self.editions:
             if ed.language.lower() == lang:
                 return ed.name
         if lang in known:
             return known[lang]
-        if base == "zh" and lang in ("zh-hant", "zh-tw", "zh-hk") and "zh" in known:
-            return known["zh"]
         for ed in self.editions:
-            if ed.language.lower().split("-")[0] == base:
+            if ed.language.lower().split("-")[0] == base and "-" not in ed.language:
                 return ed.name
         if base in known:
             return known[base]
+        for ed in self.editions:
+            if ed.language.lower().split("-")[0] == base:
+                return ed.name
         return self.name_en
 
     def edition_for(self, path: str) -> Edition | None:

@@ -60,9 +60,9 @@ PUBLISHERS = [
         "JP",
         "newspaper",
         TYO,
-        zh="日经新闻",
-        zh_hant="日經新聞",
-        aliases=("日本经济新闻", "日经", "Nikkei Asia"),
+        zh="日本经济新闻",
+        zh_hant="日本經濟新聞",
+        aliases=("日经新闻", "日经", "Nikkei Asia"),
     ),
     pub(
         "mainichi.jp",
