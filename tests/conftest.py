@@ -78,9 +78,13 @@ def redis_db() -> Iterator[redis.Redis]:
     r.flushdb()
     yield r
     r.flushdb()
-    redis.Redis.from_url(TEST_REDIS_URL.rsplit("/", 1)[0] + "/0").delete(
-        f"newsflow:test-db:{REDIS_DB}"
-    )
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Give the Redis DB number back, whichever fixtures this run used."""
+    lock = redis.Redis.from_url(TEST_REDIS_URL.rsplit("/", 1)[0] + "/0")
+    if lock.get(f"newsflow:test-db:{REDIS_DB}") == str(os.getpid()).encode():
+        lock.delete(f"newsflow:test-db:{REDIS_DB}")
 
 
 @pytest.fixture()

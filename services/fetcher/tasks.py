@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from celery import Task
 from sqlalchemy import select, update
@@ -17,7 +16,8 @@ from services.fetcher.discovery import FeedItem, parse_feed, parse_sitemap
 from services.fetcher.errors import RobotsDisallowed
 from services.fetcher.http import fetch as http_fetch
 from services.fetcher.ratelimit import interval_for, reserve
-from services.fetcher.robots import check_robots
+from services.fetcher.robots import RobotsCache, check_robots
+from services.fetcher.urls import host_of
 from shared.celery_app import INFRA_RETRY, app
 from shared.config import Settings, load_settings
 from shared.contracts import PipelineError
@@ -51,7 +51,13 @@ def fetch(self: Task, document_id: int) -> str:
             fetch.apply_async((document_id,), countdown=wait)
             return "deferred"
         with stage_cpu("fetch"):
-            result = http_fetch(url, settings=settings, etag=etag, last_modified=last_modified)
+            result = http_fetch(
+                url,
+                settings=settings,
+                etag=etag,
+                last_modified=last_modified,
+                before_hop=_robots_guard(settings),
+            )
     except Exception as exc:  # recorded on the document, never dropped
         return _record_failure(document_id, exc, attempts + 1, settings)
 
@@ -82,7 +88,7 @@ def fetch(self: Task, document_id: int) -> str:
 def polite_wait(url: str, settings: Settings) -> float:
     """robots.txt check, then a slot in the host's shared rate limit: seconds to wait (0 = go)."""
     rds = get_redis()
-    host = urlsplit(url).hostname or ""
+    host = host_of(url)  # lower-case, punycode: one limit per host however the URL spells it
     crawl_delay = None
     if settings.obey_robots:
         decision = check_robots(url, rds, settings)
@@ -90,6 +96,13 @@ def polite_wait(url: str, settings: Settings) -> float:
             raise RobotsDisallowed(f"robots.txt disallows {url}")
         crawl_delay = decision.crawl_delay
     return reserve(rds, host, interval_for(host, settings, crawl_delay))
+
+
+def _robots_guard(settings: Settings):
+    """Redirect targets must be allowed by their own robots.txt too."""
+    if not settings.obey_robots:
+        return None
+    return RobotsCache(get_redis(), settings=settings).hop_guard()
 
 
 def _record_failure(document_id: int, exc: BaseException, attempt: int, settings: Settings) -> str:
@@ -116,6 +129,7 @@ def _record_failure(document_id: int, exc: BaseException, attempt: int, settings
 
 # --------------------------------------------------------------------------- discovery
 MAX_SITEMAP_DEPTH = 3
+MAX_SITEMAP_BYTES = 50 * 2**20  # the sitemaps.org limit, above the 10 MB page cap
 
 
 def _feed_item_hint(item: FeedItem, feed_url: str) -> dict[str, Any]:
@@ -217,7 +231,9 @@ def fetch_sitemap(self: Task, sitemap_url: str, depth: int = 0) -> str:
         if wait > 0:
             fetch_sitemap.apply_async((sitemap_url, depth), countdown=wait)
             return "deferred"
-        result = http_fetch(sitemap_url, settings=settings, accept_feeds=True)
+        result = http_fetch(
+            sitemap_url, settings=settings, accept_feeds=True, max_bytes=MAX_SITEMAP_BYTES
+        )
         parsed = parse_sitemap(result.body, result.final_url)
     except Exception as exc:
         _feed_polled(sitemap_url, f"error: {exc.__class__.__name__}: {exc}")
