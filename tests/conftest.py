@@ -25,12 +25,28 @@ from shared.stack import ensure_services  # noqa: E402
 _base = ensure_services(ROOT / ".data", log=lambda m: print(m, file=sys.stderr))
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
 def _claim_redis_db(url: str) -> int:
     """A Redis DB number no other concurrent test run holds (lock keys live in DB 0)."""
     r = redis.Redis.from_url(url.rsplit("/", 1)[0] + "/0")
     for n in range(1, 11):
-        if r.set(f"newsflow:test-db:{n}", os.getpid(), nx=True, ex=3 * 3600):
+        key = f"newsflow:test-db:{n}"
+        if r.set(key, os.getpid(), nx=True, ex=3 * 3600):
             return n
+        holder = r.get(key)
+        if holder and not _alive(int(holder)):  # left behind by a run that died
+            r.delete(key)
+            if r.set(key, os.getpid(), nx=True, ex=3 * 3600):
+                return n
     raise RuntimeError("no free Redis DB number (1-10) for tests")
 
 
