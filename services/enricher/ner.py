@@ -462,7 +462,13 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
                 if len(pw) > 4 or any(w.isupper() and len(w) > 1 for w in pw):
                     continue
                 first = pw[0].split("-")[0]  # Jean-Noël
-                given = first in R.GIVEN_NAMES or (len(pw) >= 3 and pw[1] in R.GIVEN_NAMES)
+                given = first in R.GIVEN_NAMES
+                if not given and len(pw) >= 3 and pw[1].split("-")[0] in R.GIVEN_NAMES:
+                    # "Finances Lars Klingbeil": the name starts at the given name
+                    piece = piece[1:]
+                    pw = pw[1:]
+                    s = toks[piece[0]][0]
+                    given = True
                 if role or given or said:
                     # a known multi-word name inside wins over a guessed longer one; a
                     # one-word hit does not (Mike Johnson is not Boris Johnson)

@@ -45,7 +45,7 @@ ZH_HONORIFICS = tuple(
 ZH_TITLES = tuple(
     """
     总统 总理 首相 主席 国家主席 外长 外相 部长 国务卿 发言人 委员长 领导人 总书记 议长 大使 将军 司令 国王 女王 王储 副总统 副总理 新闻秘书 秘书长 总干事 教授
-    博士 记者 特首 行政长官 市长 州长 省长
+    博士 记者 特首 行政长官 市长 州长 省长 立委 议员 党员
 """.split()
 )
 
@@ -217,6 +217,7 @@ EN_ORG_WORDS = (
     Energy Pharmaceuticals Partners Capital Financial Insurance Telecom Communications Networks
     Software Media Entertainment Studios Foods Petroleum Oil Steel Mining Co Inc Corp Ltd LLC
     PLC AG SA GmbH Institute Museum Hospital Studies Research Reserve Exchange Nations Forum
+        Administration Directorate Inspectorate Air
     """.split()
     )
 )

@@ -110,16 +110,26 @@ def t2s_map() -> dict[str, str]:
     return out
 
 
+KEEP_IN_TRAD = {"台"}
+
+
 def s2t_map() -> dict[str, str]:
     out: dict[str, str] = {}
     for line in (CC / "STCharacters.txt").read_text(encoding="utf-8").splitlines():
         if "\t" not in line:
             continue
-        simp, trad = line.split("\t", 1)
-        trad = trad.split()[0]
-        if len(simp) == 1 and len(trad) == 1 and trad != simp:
+        simp, cands = line.split("\t", 1)
+        trad = cands.split()[0]
+        # 台 is written 台 in Taiwan and Hong Kong names (台灣, 台北), OpenCC's first choice is 臺
+        if len(simp) == 1 and len(trad) == 1 and trad != simp and simp not in KEEP_IN_TRAD:
             out[simp] = trad
-    return out
+    # Taiwan's standard variants (爲 -> 為, 裏 -> 裡), as used by TW/HK outlets
+    tw = {}
+    for line in (CC / "TWVariants.txt").read_text(encoding="utf-8").splitlines():
+        if "\t" in line:
+            a, b = line.split("\t", 1)
+            tw[a] = b.split()[0]
+    return {k: tw.get(v, v) for k, v in out.items()}
 
 
 def main() -> None:
