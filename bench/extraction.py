@@ -8,6 +8,7 @@ Each extractor runs in its own subprocess over the same pre-loaded pages, so the
 is that extractor's alone and the timing excludes gunzip and file reads.
 
     .venv/bin/python bench/extraction.py [--data DIR] [--extractors ours,trafilatura] [--limit N]
+                                         [--repeat N]
 """
 
 from __future__ import annotations
@@ -125,25 +126,31 @@ EXTRACTORS: dict[str, Callable[[], Callable[[bytes, str], str]]] = {
 }
 
 
-def worker(name: str, data: Path, keys: list[str], out: Path) -> None:
-    """Runs in a subprocess: extract every page, write predictions, time and peak RSS."""
+def worker(name: str, data: Path, keys: list[str], out: Path, repeat: int) -> None:
+    """Runs in a subprocess: extract every page, write predictions, time and peak RSS.
+
+    The time is the best of `repeat` passes: the machine is shared, and the minimum is the
+    measure least disturbed by other processes.
+    """
     truth = load_truth(data)
     pages = load_pages(data, keys)
     run = EXTRACTORS[name]()
-    start = time.perf_counter()
-    preds = {k: run(pages[k], truth[k]["url"]) for k in keys}
-    elapsed = time.perf_counter() - start
+    elapsed = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        preds = {k: run(pages[k], truth[k]["url"]) for k in keys}
+        elapsed = min(elapsed, time.perf_counter() - start)
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     out.write_text(json.dumps({"preds": preds, "elapsed": elapsed, "peak_kb": peak_kb}))
 
 
-def run_extractor(name: str, data: Path, keys: list[str]) -> dict:
+def run_extractor(name: str, data: Path, keys: list[str], repeat: int = 1) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "out.json"
         keyfile = Path(tmp) / "keys.json"
         keyfile.write_text(json.dumps(keys))
         cmd = [sys.executable, __file__, "--worker", name, "--data", str(data)]
-        cmd += ["--keys", str(keyfile), "--out", str(out)]
+        cmd += ["--keys", str(keyfile), "--out", str(out), "--repeat", str(repeat)]
         subprocess.run(cmd, check=True, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
         return json.loads(out.read_text())
 
@@ -153,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--extractors", default="ours,trafilatura")
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--repeat", type=int, default=3, help="timed passes; the best one counts")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--keys", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -160,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     if args.worker:
-        worker(args.worker, args.data, json.loads(args.keys.read_text()), args.out)
+        worker(args.worker, args.data, json.loads(args.keys.read_text()), args.out, args.repeat)
         return 0
 
     truth_all = load_truth(args.data)
@@ -168,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     truth = {k: truth_all[k]["articleBody"] for k in keys}
     rows = []
     for name in args.extractors.split(","):
-        res = run_extractor(name, args.data, keys)
+        res = run_extractor(name, args.data, keys, args.repeat)
         s = score(res["preds"], truth)
         rows.append((name, s, len(keys) / res["elapsed"], res["peak_kb"] / 1024))
         if args.dump and len(rows) == 1:

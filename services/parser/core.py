@@ -17,7 +17,13 @@ from services.parser.classify import check_listing, check_page
 from services.parser.decode import UndecodableContent, decode_html
 from services.parser.extract import extract_body
 from services.parser.language import detect_language
-from services.parser.metadata import PageMeta, clean_text, extract_meta, strip_site_suffix
+from services.parser.metadata import (
+    PageMeta,
+    bylines,
+    clean_text,
+    extract_meta,
+    strip_site_suffix,
+)
 from services.parser.profiles import Profile, profile_for
 from services.parser.urls import normalize_url, section_from_url
 from shared.contracts import NotAnArticle, ParsedArticle, ParseFailure
@@ -40,7 +46,6 @@ _NOT_A_PERSON = re.compile(
 
 
 # Comments and processing instructions carry no article text and trip up tree walkers.
-_PARSER = lxml_html.HTMLParser(remove_comments=True, remove_pis=True, collect_ids=False)
 _PARSER_UTF8 = lxml_html.HTMLParser(
     remove_comments=True, remove_pis=True, collect_ids=False, encoding="utf-8"
 )
@@ -48,14 +53,15 @@ _PARSER_UTF8 = lxml_html.HTMLParser(
 
 # --------------------------------------------------------------------------- helpers
 def _parse_tree(text: str) -> lxml_html.HtmlElement:
+    # UTF-8 bytes with the encoding fixed parse ~30% faster than str, and lxml refuses str that
+    # carries an XML encoding declaration. Any <meta charset> in the page is ignored: the text is
+    # already decoded.
     try:
-        return lxml_html.document_fromstring(text, parser=_PARSER)
+        return lxml_html.document_fromstring(
+            text.encode("utf-8", "surrogatepass"), parser=_PARSER_UTF8
+        )
     except (etree.ParserError, ValueError) as exc:
-        # ValueError: lxml refuses str with an XML encoding declaration; bytes are fine.
-        try:
-            return lxml_html.document_fromstring(text.encode("utf-8"), parser=_PARSER_UTF8)
-        except (etree.ParserError, ValueError):
-            raise ParseFailure(f"unparseable HTML: {exc}") from exc
+        raise ParseFailure(f"unparseable HTML: {exc}") from exc
 
 
 def _publisher(url: str) -> tuple[str | None, str | None, str | None, set[str]]:
@@ -201,6 +207,8 @@ def _build(
             profile_lead = clean_text(found[0].text_content())
             break
 
+    # Markup bylines only when metadata names no person; read before extraction prunes the tree.
+    printed_bylines = [] if _authors(meta.authors, site_names) else bylines(tree)
     extracted = extract_body(
         tree,
         url,
@@ -243,7 +251,7 @@ def _build(
         section = section_from_url(canonical_url, edition_prefix)
     tags = list(overrides.get("tags") or meta.tags)
     authors = _authors(list(overrides.get("authors") or meta.authors), site_names) or _authors(
-        meta.bylines, site_names
+        printed_bylines, site_names
     )
 
     flags = dates.date_flags(published, fetched_at)

@@ -103,10 +103,13 @@ _SUBSCRIBE = re.compile(
 _BOX_MAX = 300  # characters: a box, not an article that ends with a subscribe link
 
 
+_SHORT_CONTROLS = etree.XPath(".//a[string-length(normalize-space()) < 30] | .//button")
+
+
 def _subscribe_boxes(root: etree._Element) -> list[etree._Element]:
     """Smallest-enough containers around a "Subscribe" button: newsletter prompts."""
     boxes = []
-    for el in root.iter("a", "button"):
+    for el in _SHORT_CONTROLS(root):
         if not _SUBSCRIBE.match(_norm(el.text_content())):
             continue
         box = el
@@ -175,6 +178,17 @@ def _unmask_embeds(root: etree._Element) -> None:
             el = el.getparent()
 
 
+# Only elements with a naming attribute can be furniture by name (XPath preselects them in C).
+_ATTRIBUTED = etree.XPath(
+    ".//*[@class or @id or @role or @aria-label or @*[starts-with(name(), 'data-')]]"
+)
+# Cheap literal prefilter before the word-boundary regex, which is the slower test.
+_STEMS = re.compile(
+    "shar|social|newsletter|related|outbrain|taboola|comment|disqus|promo|breadcrumb|caption|"
+    "descr|pic_?txt|credit"
+)
+
+
 def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.HtmlElement:
     """Remove page furniture in place; returns the subtree to extract from."""
     if profile is not None:
@@ -182,21 +196,20 @@ def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.
             _remove(el)
     body = tree.find("body")
     root = body if body is not None else tree
-    candidates = []
-    for el in root.iter(etree.Element):
-        tag = el.tag
-        if tag in _DROP_TAGS:
-            candidates.append(el)
-            continue
-        if tag in _NEVER_DROP:
-            continue
-        attrs = " ".join(
-            filter(None, (el.get("class"), el.get("id"), el.get("role"), el.get("aria-label")))
+    candidates = list(root.iter(*_DROP_TAGS)) if _DROP_TAGS else []
+    for el in _ATTRIBUTED(root):
+        a = el.attrib
+        # Attribute names count too: RFI marks its newsletter box <div data-selfpromo-newsletter>.
+        names = " ".join(a.keys())
+        attrs = (
+            f"{a.get('class', '')} {a.get('id', '')} {a.get('role', '')} {a.get('aria-label', '')}"
         )
-        data_attrs = " ".join(k for k in el.attrib if k.startswith("data-"))
-        if (attrs or data_attrs) and (_JUNK_ATTR.search(attrs) or _JUNK_ATTR.search(data_attrs)):
+        low = f"{names} {attrs}".lower()
+        if not _STEMS.search(low) or el.tag in _NEVER_DROP:
+            continue
+        if _JUNK_ATTR.search(attrs) or _JUNK_ATTR.search(names):
             # An embedded post ("social-media-embed" around a tweet) is quoted content.
-            if "embed" not in attrs.lower() and el.find(".//blockquote") is None:
+            if "embed" not in low and el.find(".//blockquote") is None:
                 candidates.append(el)
     merge_split_bodies(root)
     _unmask_embeds(root)
@@ -320,9 +333,12 @@ def _drop_tail(blocks: list[Block]) -> None:
             return
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+
+
 def _key(text: str) -> str:
     """Comparison key: case, spacing and punctuation do not make a different sentence."""
-    return "".join(ch for ch in text.lower() if ch.isalnum())
+    return _NON_WORD.sub("", text.lower())
 
 
 def extract_body(
@@ -354,12 +370,15 @@ def extract_body(
 
     # The headline repeated in the body belongs to the title; so does a heading equal to the
     # description (a dek). A <p> equal to the description is the article's real first paragraph.
-    headlines = {_key(t) for t in (title, *extra_titles) if t}
+    heads = [t for t in (title, *extra_titles) if t]
+    headlines = {_key(t) for t in heads}
     desc = _key(description or "")
+    longest = max(map(len, [*heads, description or ""])) + 10  # longer blocks are no repeat
     blocks = [
         b
         for b in blocks
-        if _key(b.text) not in headlines and not (b.kind == "head" and _key(b.text) == desc)
+        if len(b.text) > longest
+        or (_key(b.text) not in headlines and not (b.kind == "head" and _key(b.text) == desc))
     ]
     while blocks and (_BARE_URL.match(blocks[0].text) or _BYLINE.match(blocks[0].text)):
         blocks.pop(0)

@@ -69,7 +69,6 @@ class PageMeta:
     h1: str | None = None
     title_tag: str | None = None
     author_orgs: set[str] = field(default_factory=set)
-    bylines: list[str] = field(default_factory=list)  # author names printed in the markup
 
 
 def _iter_ld_objects(data: Any):
@@ -272,7 +271,6 @@ def extract_meta(tree: lxml_html.HtmlElement) -> PageMeta:
     meta.image_caption = meta.image_caption or first("og:image:alt", "twitter:image:alt")
     meta.html_lang = tree.get("lang") or first("og:locale", "content-language", "language")
 
-    meta.bylines = _bylines(tree)
     title_el = tree.find(".//title")
     meta.title_tag = clean_text(title_el.text_content()) if title_el is not None else None
     for h1 in tree.iterfind(".//h1"):
@@ -295,7 +293,7 @@ _CJK_BYLINE = re.compile(
 )
 
 
-def _bylines(tree: lxml_html.HtmlElement) -> list[str]:
+def bylines(tree: lxml_html.HtmlElement) -> list[str]:
     """Short byline texts from the markup, CJK names pulled out of "记者 X" forms."""
     out: list[str] = []
     for el in tree.xpath(_BYLINE_XPATH):
