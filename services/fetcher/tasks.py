@@ -145,8 +145,8 @@ def _feed_item_hint(item: FeedItem, feed_url: str) -> dict[str, Any]:
             "authors": list(item.authors),
             "content": item.content_html,
             "summary": item.summary,
-            "image_url": item.image_url,
-            "guid": item.guid,
+            "media_content": [{"url": item.image_url, "medium": "image"}] if item.image_url else [],
+            "id": item.guid,
         },
     }
 
