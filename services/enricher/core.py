@@ -24,8 +24,12 @@ def _language(text: str, language: str | None) -> tuple[str, bool]:
     sample = text[:3000]
     cjk = sum(1 for c in sample if is_cjk(c))
     letters = sum(1 for c in sample if c.isalpha())
+    kana = sum(1 for c in sample if "\u3040" <= c <= "\u30ff")
     if not base:
-        base = "zh" if letters and cjk / letters > 0.3 else "en"
+        if kana > 0.05 * max(cjk, 1):
+            base = "ja"  # kanji + kana: not Chinese, the Chinese model would tag noise
+        else:
+            base = "zh" if letters and cjk / letters > 0.3 else "en"
     traditional = False
     if base == "zh":
         if lang in ("zh-hant", "zh-tw", "zh-hk", "zh-mo"):
@@ -61,7 +65,8 @@ def enrich_many(
         text, body_off = _full_text(title, body or "")
         lang, trad = _language(text, language)
         simp = gaz.simplify(text)
-        has_zh = any(is_cjk(c) for c in simp[:5000]) or lang == "zh"
+        # Chinese model only for Chinese (or Latin text quoting Chinese), not Japanese/Korean
+        has_zh = lang == "zh" or (lang not in ("ja", "ko") and any(is_cjk(c) for c in simp[:5000]))
         prepared.append((text, body_off, lang, trad, simp, has_zh))
         if has_zh:
             for s, e in ner.split_sentences(simp):

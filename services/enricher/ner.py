@@ -332,9 +332,10 @@ def _sentence_start(text: str, s: int) -> bool:
 
 
 def _connector_before_cap(text: str, toks: list[tuple[int, int, str]], k: int) -> bool:
-    """'of', 'von der', 'de la'... inside a name: connectors then a capitalised word."""
+    """'of', 'von der', 'de la', 'and'... inside a name: connectors then a capitalised word
+    ('and' is split off again unless it joins an organisation name)."""
     j = k
-    while j < len(toks) and toks[j][2] in R.EN_CONNECTORS and toks[j][2] not in ("and", "&"):
+    while j < len(toks) and toks[j][2] in R.EN_CONNECTORS:
         if j + 1 < len(toks) and text[toks[j][1] : toks[j + 1][0]] != " ":
             return False
         j += 1
@@ -392,6 +393,32 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
         m = re.match(rf"[\s,]*([{LATIN}'-]+)", text[e : e + 30])
         return m.group(1) if m else ""
 
+    # 'and' stays inside a run only for one organisation (Securities and Exchange Commission),
+    # not between two names (Nvidia and Advanced Micro Devices, Belgorod and Kursk)
+    hit_starts = {h[0] for h in hits}
+    split_runs: list[list[int]] = []
+    for run in runs:
+        ands = [i for i, k in enumerate(run) if toks[k][2] in ("and", "&")]
+        if not ands:
+            split_runs.append(run)
+            continue
+        left, right = run[: ands[0]], run[ands[0] + 1 :]
+        one_org = (
+            len(ands) == 1
+            and any(toks[k][2] in R.EN_ORG_WORDS for k in right)
+            and not any(toks[k][0] in hit_starts for k in left)
+            and not any(toks[k][2] in R.EN_ORG_WORDS for k in left)
+        )
+        if one_org:
+            split_runs.append(run)
+        else:
+            prev = 0
+            for i in [*ands, len(run)]:
+                if run[prev:i]:
+                    split_runs.append(run[prev:i])
+                prev = i + 1
+    runs = split_runs
+
     for run in runs:
         while run and toks[run[-1]][2] in R.EN_CONNECTORS:
             run = run[:-1]
@@ -420,7 +447,6 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
         pieces: list[tuple[list[int], bool]] = []
         piece: list[int] = []
         titled = False
-        hit_starts = {h[0] for h in hits}
         for k in run:
             w = toks[k][2]
             breaker = (
@@ -484,13 +510,13 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
                 continue  # an unknown acronym
             if w in R.EN_INSTITUTIONS:
                 cands.append(Span(s, e, "ORG", 1, surface=text[s:e], rule="en-inst"))
+            elif w in R.EN_ORG_WORDS or w in R.EN_TITLES:
+                continue  # "the Company said", "Attorney General": not a person
             elif role:
                 cands.append(Span(s, e, "PER", 1, surface=text[s:e], rule="en-title"))
             elif said and not at_start:
                 cands.append(Span(s, e, "PER", 1, surface=text[s:e], rule="en-said"))
-            elif nx.lower() in R.EN_LOC_NOUNS or (
-                pv.lower() in R.EN_LOC_CUES_BEFORE and not cjk_doc and not at_start
-            ):
+            elif nx.lower() in R.EN_LOC_NOUNS or R.EN_LOC_OF.search(text[max(0, s - 24) : s]):
                 cands.append(Span(s, e, "LOC", 0, surface=text[s:e], rule="en-loc"))
             else:
                 cands.append(Span(s, e, "", 0, surface=text[s:e], rule="en-single"))

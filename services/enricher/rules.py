@@ -5,6 +5,8 @@ Lists are whitespace-separated strings (one entry per word, no entry contains a 
 
 from __future__ import annotations
 
+import re
+
 # Chinese: bodies that, after a country name, form that country's institution (俄罗斯+外交部)
 ZH_GOV_BODIES = tuple(
     """
@@ -62,7 +64,8 @@ ZH_STOP = frozenset(
 # English/French titles: split a capitalised run and mark the next name as a person
 EN_TITLES = frozenset(
     """
-    Executive
+    Executive Attorney Solicitor Inspector Auditor Commissioner Counsel Surgeon Controller
+    Comptroller Treasurer Ombudsman Sheriff Marshal Coach Manager Editor
     Acting Adm. Admiral Ambassador Archbishop Ayatollah Bishop CEO Capt. Captain Chair Chairman
     Chairwoman Chancellor Chief Col. Colonel Commander Conservative Crown Dame Defence Defense
     Democrat Democratic Deputy Director Dr Dr. Emperor Empress Envoy Father Field Finance
@@ -256,3 +259,10 @@ def _load_given_names() -> frozenset[str]:
 
 
 GIVEN_NAMES = _load_given_names()
+
+# "city of X", "province of X": X is a place (a bare "in X" is not enough: "in Meetup")
+EN_LOC_OF = re.compile(
+    r"\b(?:city|town|village|province|region|state|island|port|capital|district|county|"
+    r"ville|région|province|village|île) (?:of|de|d')\s*$",
+    re.IGNORECASE,
+)
