@@ -205,3 +205,27 @@ def test_publisher_for_registry_and_unknown() -> None:
 def test_publisher_for_editions(url: str, name: str, lang: str) -> None:
     p = publisher_for(url)
     assert (p.name, p.language) == (name, lang)
+
+
+def test_footer_and_broadcaster_words_are_not_citations() -> None:
+    body = "法新社电台的节目今天停播。\n\n© 2024 RFI - 法国国际广播电台 版权所有"
+    assert enrich(None, body, "zh").cited_sources == []
+    assert enrich(None, "接受中央电视台采访时说，比赛很艰难。", "zh").cited_sources == []
+
+
+def test_japanese_text_is_not_run_through_the_chinese_model() -> None:
+    r = enrich(None, "場合によっては販売を変更することがあります。東京で発表した。", None)
+    assert all(e.type != "PER" for e in r.entities)
+
+
+def test_english_articles_and_lists() -> None:
+    body = (
+        "Prices in Germany, France and the Netherlands fell. The Securities and Exchange "
+        "Commission opened an inquiry, while Nvidia and Advanced Micro Devices shares rose "
+        "in the Belgorod and Kursk regions."
+    )
+    ents = by_name(enrich(None, body, "en"))
+    assert ents["Netherlands"].type == "LOC"
+    assert ents["Securities and Exchange Commission"].type == "ORG"
+    assert ents["Nvidia"].type == "ORG" and ents["AMD"].type == "ORG"
+    assert ents["Belgorod"].type == "LOC" and ents["Kursk"].type == "LOC"

@@ -21,7 +21,9 @@ ZH_BEFORE = re.compile(
 ZH_BEFORE_TIGHT = re.compile(r"(据|根据|據|援引|引述|引用|转引|来源[：:]|來源[：:]|报导指)\s*$")
 ZH_AFTER = re.compile(
     # the gap may hold a date or place (新华社北京3月5日电) but not an interview (接受X采访时说)
-    r"^(?:(?!采访|专访|记者|节目|网站|时说)[^，。；！？\n“”\"]){0,12}?(报道|报导|報導|報道|援引|引述|引用|消息|称|稱|说|說|指出|指|电|電|"
+    r"^(?:(?!采访|专访|记者|节目|网站|时说)[^，。；！？\n“”\"]){0,12}?(报道|报导|報導|報道|援引|引述|引用|消息|称|稱|说|說|指出|指|"
+    # 电 as in 新华社北京3月5日电, not 电台/电视/电话
+    r"(?:电|電)(?![台視视话話影子力网網脑腦池梯商信器动動车車厂廠价價费費缆纜站])|"
     r"表示|透露|披露|发布|發布|公布|获悉|獲悉|报告|報告|的报道|证实|證實)"
 )
 ZH_PAREN = re.compile(r"^[）)]")
@@ -38,7 +40,7 @@ EN_BEFORE = re.compile(
 EN_AFTER = re.compile(
     r"^(?:['’]s? report\b|\s*news agency\b|\s*(?:news agency\s+)?(?:reported|reports|said|says|"
     r"quoted|cited|cites|quoting|citing|confirmed|learned|reported on|rapporte|a rapporté|"
-    r"indique|a indiqué|a appris|cite)\b|\)\s*[-—–]|\s*[-—–]\s)"
+    r"indique|a indiqué|a appris|cite)\b|\)\s*[-—–])"
 )
 
 
@@ -65,6 +67,8 @@ def kind_of(pub: Publisher) -> str:
 def is_citation(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 24) : start]
     after = text[end : end + 24]
+    if "©" in before[-12:] or "版权" in after[:12] or "版權" in after[:12]:
+        return False  # a copyright line names the publisher, it does not cite it
     cjk_context = any("\u4e00" <= c <= "\u9fff" for c in before[-4:] + after[:4])
     if cjk_context or any("\u4e00" <= c <= "\u9fff" for c in text[start:end]):
         if ZH_BEFORE_TIGHT.search(before):

@@ -101,6 +101,9 @@ class Gazetteer:
                     continue
                 cols = line.split("\t") + [""] * 6
                 typ, zh, en, fr, aliases, grp = cols[:6]
+                if typ == "LOC" and en.startswith("The ") and fname == "places.tsv":
+                    aliases = "|".join(filter(None, [aliases, en]))
+                    en = en[4:]  # GeoNames' "The Netherlands" -> "Netherlands"
                 al = {a for a in aliases.split("|") if a}
                 add(Entry(typ, zh, en, fr, group or grp, al))
         for pub in all_publishers():
@@ -137,6 +140,8 @@ class Gazetteer:
                             zh_keys.setdefault(v, i)
                 elif len(f) >= 2:
                     lat_keys.setdefault(f, i)
+                    if f.startswith("The ") and e.type == "LOC":
+                        lat_keys.setdefault(f[4:], i)  # "the Netherlands"
                     if e.type == "LOC" and len(f) >= 4:
                         lat_keys.setdefault(f.upper(), i)  # datelines: MOSCOW (Reuters) -
         for k, i in zh_keys.items():
