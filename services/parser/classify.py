@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from lxml import etree
 from lxml import html as lxml_html
 
 from services.parser.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta
@@ -77,6 +78,14 @@ def is_article_marked(meta: PageMeta) -> bool:
     return bool(meta.ld_types & ARTICLE_TYPES) or (meta.og_type or "").lower() == "article"
 
 
+# Links that read like headlines: in h2-h4, or list items long enough to be a title (CJK
+# headlines are short: 10+ characters).
+_HEADLINE_LINKS = etree.XPath(
+    "count(//h2//a[@href] | //h3//a[@href] | //h4//a[@href] | "
+    "//li//a[@href][string-length(normalize-space()) >= 10])"
+)
+
+
 def check_listing(
     tree: lxml_html.HtmlElement, meta: PageMeta, paragraphs: list[str], min_body: int
 ) -> None:
@@ -88,11 +97,9 @@ def check_listing(
     if marked and body_chars >= min_body:
         return
     # Many headline links, little running text: a section front or search results.
-    headline_links = tree.xpath(
-        "count(//h2//a[@href] | //h3//a[@href] | //h4//a[@href] | //li//a[@href][string-length(normalize-space()) > 30])"
-    )
-    long_paras = sum(1 for p in paragraphs if len(p) >= 80)
-    if headline_links >= 10 and long_paras < 3 and not marked:
+    headline_links = _HEADLINE_LINKS(tree)
+    long_paras = sum(1 for p in paragraphs if len(p) >= min_body // 2)
+    if headline_links >= 10 and long_paras < 2 and body_chars < min_body * 4 and not marked:
         raise NotAnArticle(
             "listing", f"{int(headline_links)} headline links, {long_paras} paragraphs"
         )

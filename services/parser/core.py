@@ -167,7 +167,7 @@ def _title(meta: PageMeta, site_names: set[str]) -> str | None:
         return None
     title = strip_site_suffix(title, site_names)
     # An og:title that still carries a suffix the <h1> does not: trust the <h1>.
-    if meta.h1 and title != meta.h1 and title.startswith(meta.h1) and len(meta.h1) > 10:
+    if meta.h1 and title != meta.h1 and title.startswith(meta.h1) and len(meta.h1) > 5:
         title = meta.h1
     return title
 

@@ -247,7 +247,8 @@ def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.
 _LINK = ("\ue000", "\ue001")
 _BOLD = ("\ue002", "\ue003")
 _SPANS = {mark: re.compile(f"{mark[0]}([^{mark[1]}]*){mark[1]}?") for mark in (_LINK, _BOLD)}
-_SENTINELS = str.maketrans("", "", "".join(_LINK + _BOLD))
+_BREAK = "\ue004"
+_SENTINELS = str.maketrans("", "", "".join(_LINK + _BOLD))  # _BREAK stays: lines split on it
 
 
 def _wrap(el: etree._Element, mark: tuple[str, str]) -> None:
@@ -270,9 +271,10 @@ def mark_spans(root: etree._Element) -> None:
 @dataclass
 class Block:
     kind: str  # p, head, quote, code, item, row
-    text: str
+    text: str  # lines joined by spaces: what the filters judge
     link_share: float  # fraction of the text that was link text
     bold_share: float = 0.0
+    lines: tuple[str, ...] = ()  # <br>-separated lines: what the body shows as paragraphs
 
 
 def _share(raw: str, mark: tuple[str, str], length: int) -> float:
@@ -281,10 +283,11 @@ def _share(raw: str, mark: tuple[str, str], length: int) -> float:
 
 
 def _block(kind: str, raw: str) -> Block | None:
-    text = _norm(raw.translate(_SENTINELS))
-    if not text:
+    lines = tuple(filter(None, (_norm(x) for x in raw.translate(_SENTINELS).split(_BREAK))))
+    if not lines:
         return None
-    return Block(kind, text, _share(raw, _LINK, len(text)), _share(raw, _BOLD, len(text)))
+    text = " ".join(lines)
+    return Block(kind, text, _share(raw, _LINK, len(text)), _share(raw, _BOLD, len(text)), lines)
 
 
 def _blocks(body: etree._Element) -> list[Block]:
@@ -299,6 +302,10 @@ def _blocks(body: etree._Element) -> list[Block]:
                 cells = (_norm("".join(c.itertext())) for c in row.iter("cell"))
                 out.append(_block("row", " ".join(c for c in cells if c)))
         elif tag in ("p", "head", "quote", "code"):
+            # <br> (trafilatura's <lb/>) separates paragraphs on pages that use no <p> at all,
+            # e.g. Chinese portals writing "text<br><br>　　text".
+            for lb in el.iter("lb"):
+                lb.tail = _BREAK + (lb.tail or "")
             out.append(_block(tag, "".join(el.itertext())))
     return [b for b in out if b is not None]
 
@@ -388,4 +395,4 @@ def extract_body(
 
     first = blocks[0] if blocks else None
     bold_lead = first.text if first and first.kind == "p" and first.bold_share >= 0.9 else None
-    return Extracted([b.text for b in blocks], bold_lead)
+    return Extracted([line for b in blocks for line in b.lines], bold_lead)

@@ -307,19 +307,39 @@ def bylines(tree: lxml_html.HtmlElement) -> list[str]:
     return out
 
 
-_SEPARATORS = re.compile(r"\s+[-|–—·:»]\s+|\s*[|｜_]\s*")
+# " - ", " | ", " · "...; "|", "｜" and "_" also without spaces (Chinese portals: "标题_新浪网"),
+# "-" without spaces only between CJK characters ("标题-新华网").
+_SEPARATORS = re.compile(r"\s+[-|–—·:»]\s+|\s*[|｜_]\s*|(?<=[\u4e00-\u9fff])-(?=[\u4e00-\u9fff])")
+# A trailing segment shaped like an outlet's name even when the page never names itself.
+_SITE_LIKE = re.compile(
+    r"(?:网|網|网站|網站|新闻|新聞|新闻中心|新聞中心|在线|在線|日报|日報|晚报|晚報|早报|早報|时报|時報|"
+    r"周刊|週刊|电视台|電視台|频道|頻道|\.com|\.cn|\.net|\.org|\.fr)$",
+    re.I,
+)
+
+
+def _is_site_name(segment: str, names: set[str]) -> bool:
+    seg = segment.strip().lower()
+    if not seg:
+        return False
+    if seg in names or any(len(seg) > 2 and (seg in n or n in seg) for n in names):
+        return True
+    return len(seg) <= 12 and bool(_SITE_LIKE.search(seg))
 
 
 def strip_site_suffix(title: str, site_names: set[str]) -> str:
-    """Drop a trailing (or leading) site name: "Headline - RFI", "Reuters | Headline"."""
+    """Drop trailing (or a leading) site names: "Headline - RFI", "标题_新闻中心_新浪网"."""
     names = {n.lower() for n in site_names if n}
-    parts = _SEPARATORS.split(title)
-    if len(parts) < 2:
+    while True:
+        seps = list(_SEPARATORS.finditer(title))
+        if not seps:
+            return title
+        last = seps[-1]
+        if _is_site_name(title[last.end() :], names) and title[: last.start()].strip():
+            title = title[: last.start()].strip()
+            continue
+        first = seps[0]
+        if _is_site_name(title[: first.start()], names) and title[first.end() :].strip():
+            title = title[first.end() :].strip()
+            continue
         return title
-    seps = _SEPARATORS.findall(title)
-    last, head = parts[-1].strip().lower(), parts[0].strip().lower()
-    if last in names or any(last and (last in n or n in last) for n in names):
-        return title[: title.rfind(seps[-1])].strip()
-    if head in names:
-        return title[title.find(seps[0]) + len(seps[0]) :].strip()
-    return title
