@@ -189,6 +189,10 @@ def zh_spans(simp: str, segs: list[tuple[int, int, str]], gaz: Gazetteer) -> lis
         if lab in ("LOC", "ORG") and nxt and nxt[1] - nxt[0] == 1 and nxt[2] not in ENTITY_LABELS:
             if simp[nxt[0]] in R.ZH_EXTEND_CHARS:
                 e2, typ = nxt[1], "ORG"
+        if typ == "LOC" and (
+            simp.endswith(R.ZH_ORG_SUFFIX_WORDS, s2, e2) and not simp.endswith("政府", s2, e2)
+        ):
+            typ = "ORG"  # 俄罗斯国家原子能公司: a place-named company, not a place
         if typ == "LOC":
             inner = [h for h in all_gaz if h[0] >= s2 and h[1] <= e2 and (h[1] - h[0]) < (e2 - s2)]
             head = next((h for h in inner if h[0] == s2), None)

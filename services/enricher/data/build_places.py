@@ -164,11 +164,17 @@ def main() -> None:
             continue
         zh, long_zh, capital_zh = parts[0], parts[1], parts[2]
         others = parts[3].split("/") if len(parts) > 3 else []
-        zh = re.sub(r"\(.*\)", "", zh) if zh.startswith("刚果") else zh
+        if zh.startswith("刚果"):
+            # 刚果(金) / 刚果(布): the long names are the unambiguous canonical ones
+            short = zh
+            zh = long_zh
+            long_zh = "|".join(
+                [short, short.replace("(", "（").replace(")", "）"), re.sub(r"[()]", "", short)]
+            )
         city = zh2city.get(capital_zh)
         iso = capital2iso.get(city["name"]) if city else None
         en = countries[iso]["name"] if iso else ""
-        aliases = [a for a in {long_zh, parts[0]} if a != zh]
+        aliases = [a for a in {*long_zh.split("|"), parts[0]} if a != zh]
         rows.append(("LOC", zh, en, "", "|".join(sorted(aliases)), "jionlp-world+geonames"))
         seen_zh.add(zh)
         if en:
