@@ -37,7 +37,9 @@ _SNAPSHOT_HEAD = re.compile(
 _HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "application/xml", "text/xml")
 _WS = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-_BYLINE_PREFIX = re.compile(r"^(?:by|par|de|por|von|作者|记者|記者|文)\s*[:：]?\s+", re.I)
+_BYLINE_PREFIX = re.compile(
+    r"^[\d/.\-: ]*(?:by|par|de|por|von|作者|记者|記者|文)\s*[:：]?\s+", re.I
+)  # "By X", "11/19/2019 by X"
 _NOT_A_PERSON = re.compile(
     r"@|https?:|www\.|\d|email|e-mail|staff|editor(?:s|ial)? team|newsroom|rédaction|"
     r"agencies|agences|wire|contributors?$|编辑部|本报",
@@ -251,7 +253,7 @@ def _build(
         section = section_from_url(canonical_url, edition_prefix)
     tags = list(overrides.get("tags") or meta.tags)
     authors = _authors(list(overrides.get("authors") or meta.authors), site_names) or _authors(
-        printed_bylines, site_names
+        printed_bylines + extracted.bylines, site_names
     )
 
     flags = dates.date_flags(published, fetched_at)

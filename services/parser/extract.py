@@ -66,6 +66,7 @@ _BARE_URL = re.compile(
 class Extracted:
     paragraphs: list[str]
     bold_lead: str | None  # a fully bold first paragraph: the standfirst many CMSs print
+    bylines: list[str]  # "By ..." lines taken off the top of the body
 
 
 def _norm(text: str) -> str:
@@ -372,7 +373,7 @@ def extract_body(
         deduplicate=False,
     )
     if doc is None or doc.body is None:
-        return Extracted([], None)
+        return Extracted([], None, [])
     blocks = [b for b in _blocks(doc.body) if not _is_boilerplate(b.text, profile)]
 
     # The headline repeated in the body belongs to the title; so does a heading equal to the
@@ -387,7 +388,10 @@ def extract_body(
         if len(b.text) > longest
         or (_key(b.text) not in headlines and not (b.kind == "head" and _key(b.text) == desc))
     ]
+    printed_bylines = []
     while blocks and (_BARE_URL.match(blocks[0].text) or _BYLINE.match(blocks[0].text)):
+        if _BYLINE.match(blocks[0].text):
+            printed_bylines.append(blocks[0].text)
         blocks.pop(0)
     _drop_tail(blocks)
     # Elsewhere, a short paragraph that is mostly link is a teaser ("SEE MORE: ..."), not prose.
@@ -395,4 +399,4 @@ def extract_body(
 
     first = blocks[0] if blocks else None
     bold_lead = first.text if first and first.kind == "p" and first.bold_share >= 0.9 else None
-    return Extracted([line for b in blocks for line in b.lines], bold_lead)
+    return Extracted([line for b in blocks for line in b.lines], bold_lead, printed_bylines)

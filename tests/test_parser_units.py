@@ -1,0 +1,139 @@
+"""The parser's small general rules: URLs, titles, language, times, body cleanup."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from services.parser import parse_page
+from services.parser.dates import date_flags, parse_datetime, to_utc
+from services.parser.language import detect_language
+from services.parser.metadata import strip_site_suffix
+from services.parser.urls import normalize_url, section_from_url
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (
+            "HTTPS://WWW.Example.COM:443/a/b?utm_source=x&id=7&fbclid=abc#top",
+            "https://www.example.com/a/b?id=7",
+        ),
+        ("http://example.com", "http://example.com/"),
+        ("https://example.com/p?q=%E4%B8%AD&gclid=1", "https://example.com/p?q=%E4%B8%AD"),
+        ("https://example.com/x?b=2&a=1", "https://example.com/x?b=2&a=1"),  # order kept
+    ],
+)
+def test_normalize_url(url: str, expected: str) -> None:
+    assert normalize_url(url) == expected
+
+
+def test_relative_canonical_resolves_against_page() -> None:
+    assert normalize_url("/world/story", base="https://Example.com/a/b") == (
+        "https://example.com/world/story"
+    )
+
+
+def test_section_from_url() -> None:
+    rfi = "https://www.rfi.fr/cn/%E4%B8%AD%E5%9B%BD/20240121-slug"
+    assert section_from_url(rfi, "/cn/") == "中国"
+    assert section_from_url("https://example.com/politics/2024/01/02/slug.html") == "politics"
+    assert section_from_url("https://example.com/2024/01/02/slug") is None
+    assert section_from_url("https://news.example.cn/c/2024-03-31/doc-1.shtml") is None
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Europe's power prices turn negative | Reuters", "Europe's power prices turn negative"),
+        ("平壤：俄总统普京表示愿意尽快访问朝鲜 - RFI", "平壤：俄总统普京表示愿意尽快访问朝鲜"),
+        ("纪念座谈会在京举行_新闻中心_新浪网", "纪念座谈会在京举行"),
+        ("俄罗斯总统普京访华-新华网", "俄罗斯总统普京访华"),
+        ("弗拉基米尔-普京访问朝鲜", "弗拉基米尔-普京访问朝鲜"),  # a hyphenated name stays
+        ("Opinion | Why it matters", "Opinion | Why it matters"),
+    ],
+)
+def test_strip_site_suffix(title: str, expected: str) -> None:
+    assert strip_site_suffix(title, {"Reuters", "RFI"}) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("俄罗斯总统普京表示有意尽快访问平壤，这将是他时隔二十四年再次访问朝鲜。", "zh"),
+        ("港鐵觀塘綫今日早上繁忙時間發生列車故障，多個車站月台擠滿乘客。", "zh-Hant"),
+        ("The government said on Sunday that it would not change the plan for the year.", "en"),
+        ("Le gouvernement a présenté dimanche un plan pour le logement des étudiants.", "fr"),
+        ("El gobierno presentó el domingo un plan para la vivienda de los estudiantes.", "es"),
+        ("Правительство в воскресенье представило план строительства жилья.", "ru"),
+        ("政府は日曜日、学生向け住宅の計画を発表した。", "ja"),
+        ("정부는 일요일 학생 주택 계획을 발표했다.", "ko"),
+    ],
+)
+def test_detect_language(text: str, lang: str) -> None:
+    assert detect_language(text) == lang
+
+
+def test_parse_datetime_forms() -> None:
+    assert parse_datetime("2024-01-21T00:18:00Z") == datetime(2024, 1, 21, 0, 18, tzinfo=UTC)
+    assert parse_datetime("21/01/2024 - 01:18") == datetime(2024, 1, 21, 1, 18)
+    assert parse_datetime("2024年03月31日 10:30") == datetime(2024, 3, 31, 10, 30)
+    assert parse_datetime("Publié le 31 mars 2024 à 10h15") == datetime(2024, 3, 31, 10, 15)
+    assert parse_datetime("Wed, 18 Oct 2023 11:28:00 GMT") == datetime(
+        2023, 10, 18, 11, 28, tzinfo=UTC
+    )
+    assert parse_datetime("Nov. 19, 2019 10:30 AM EST").utcoffset().total_seconds() == -5 * 3600
+    assert parse_datetime("not a date") is None
+
+
+def test_local_time_rules() -> None:
+    winter, rule = to_utc(datetime(2024, 1, 21, 1, 18), "Europe/Paris")
+    assert (winter, rule) == (datetime(2024, 1, 21, 0, 18, tzinfo=UTC), "publisher-tz:Europe/Paris")
+    summer, _ = to_utc(datetime(2023, 9, 14, 2, 17), "Europe/Paris")
+    assert summer == datetime(2023, 9, 14, 0, 17, tzinfo=UTC)
+    shanghai, _ = to_utc(datetime(2024, 3, 31, 10, 30), "Asia/Shanghai")
+    assert shanghai == datetime(2024, 3, 31, 2, 30, tzinfo=UTC)
+    assert to_utc(datetime(2024, 1, 1, 12, 0), None)[1] == "assumed-utc"
+
+
+def test_date_flags() -> None:
+    fetched = datetime(2024, 1, 21, tzinfo=UTC)
+    assert date_flags(datetime(2024, 1, 25, tzinfo=UTC), fetched) == ["date-in-future"]
+    assert date_flags(datetime(2024, 1, 21, 12, tzinfo=UTC), fetched) == []
+    assert date_flags(datetime(1989, 12, 31, tzinfo=UTC), fetched) == ["date-before-1990"]
+
+
+ARTICLE = """<html><head><title>{title}</title></head><body>
+<nav><a href="/">Home</a></nav>
+<article>
+<h1>{title}</h1>
+<p>By Jane Doe</p>
+{paras}
+<div class="social-share-bar"><a href="https://facebook.com/share">Share on Facebook</a></div>
+<div class="newsletter-box"><p>Get our morning briefing.</p><a href="/nl">Sign up</a></div>
+<p>Follow Jane on Twitter for more updates from the capital.</p>
+</article>
+<section><h2>More stories</h2><ul>{links}</ul></section>
+</body></html>"""
+
+
+def test_generic_cleanup_on_a_plain_page() -> None:
+    paras = "".join(
+        f"<p>Paragraph {i} tells what happened in the city council on Tuesday, "
+        f"when members voted on the budget for the coming year after a long debate.</p>"
+        for i in range(1, 6)
+    )
+    links = "".join(
+        f'<li><a href="/story/{i}">Another story headline number {i} about the city</a></li>'
+        for i in range(8)
+    )
+    page = ARTICLE.format(title="Council passes budget", paras=paras, links=links)
+    art = parse_page(page.encode(), "https://news.example.com/local/council-passes-budget")
+    paras_out = art.body.split("\n\n")
+    assert paras_out[0].startswith("Paragraph 1 ") and paras_out[-1].startswith("Paragraph 5 ")
+    assert len(paras_out) == 5
+    assert art.title == "Council passes budget"
+    assert art.authors == ["Jane Doe"]
+    assert art.section == "local"
+    assert art.language == "en"
