@@ -114,7 +114,7 @@ def clean_db(database: str, redis_db: redis.Redis) -> Iterator[str]:
         s.execute(
             text(
                 "TRUNCATE documents, articles, article_entities, article_cited_sources, "
-                "entities, cited_sources, publishers RESTART IDENTITY CASCADE"
+                "entities, cited_sources, publishers, feeds RESTART IDENTITY CASCADE"
             )
         )
     redis_db.flushdb()

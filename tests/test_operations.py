@@ -1,0 +1,145 @@
+"""Operators' tools on real workers: reparse, reenrich, retry, the sweeper, status --sources,
+feeds registry, and the workers' JSON logs."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from threading import Thread
+
+import pytest
+from sqlalchemy import select, update
+
+from shared.db import session_scope
+from shared.models import Article, DocState, Document
+from tests.conftest import ROOT, manage
+
+
+def _export() -> list[dict]:
+    out = manage("export")
+    assert out.returncode == 0, out.stderr
+    return [json.loads(line) for line in out.stdout.splitlines()]
+
+
+def _import_samples() -> None:
+    assert "5 new" in manage("import", str(ROOT / "samples")).stdout
+    assert manage("wait", "--timeout", "120").returncode == 0
+
+
+def test_reparse_and_reenrich_from_stored_raw_responses(clean_db, workers):
+    _import_samples()
+    before = {a["id"]: a for a in _export()}
+    assert len(before) == 5
+
+    out = manage("reparse", "--all")
+    assert "re-sent 5 documents to parse" in out.stdout, out.stdout
+    assert manage("wait", "--timeout", "120").returncode == 0
+    after = {a["id"]: a for a in _export()}
+    assert set(after) == set(before)  # same articles, updated in place
+    for aid, a in after.items():
+        assert a["state"] == "enriched"
+        assert a["parsed_at"] > before[aid]["parsed_at"]
+        assert a["body"] == before[aid]["body"] and a["entities"] == before[aid]["entities"]
+
+    out = manage("reenrich", "--domain", "rfi.fr")
+    assert "re-sent 5 articles to enrich" in out.stdout
+    assert manage("wait", "--timeout", "120").returncode == 0
+    again = {a["id"]: a for a in _export()}
+    assert all(again[i]["enriched_at"] > after[i]["enriched_at"] for i in again)
+    assert manage("reenrich", "--domain", "example.org").stdout.startswith("re-sent 0")
+
+
+class _Flaky(BaseHTTPRequestHandler):
+    healthy = False
+
+    def do_GET(self) -> None:  # noqa: N802
+        page = (ROOT / "tests/e2e_pages/en_article.html").read_bytes()
+        status, body = (200, page) if self.healthy or self.path == "/robots.txt" else (404, b"")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture()
+def flaky_site():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
+    Thread(target=server.serve_forever, daemon=True).start()
+    _Flaky.healthy = False
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_retry_failed_documents_by_error_class(clean_db, workers, flaky_site):
+    url = f"{flaky_site}/story"
+    assert "1 new" in manage("enqueue", url).stdout
+    assert manage("wait", "--timeout", "60").returncode == 0
+    status = json.loads(manage("status", "--json").stdout)
+    assert status["documents"]["failed"] == 1 and status["errors"] == {"ClientError": 1}
+
+    _Flaky.healthy = True
+    assert "re-sent 0" in manage("retry", "--error", "FetchTimeout").stdout
+    assert "re-sent 1" in manage("retry", "--error", "ClientError").stdout
+    assert manage("wait", "--timeout", "60").returncode == 0
+    [article] = _export()
+    assert article["state"] == "enriched" and article["url"] == url
+
+
+def test_sweeper_resends_work_whose_message_was_lost(clean_db, workers):
+    from shared.intake import import_raw
+
+    sample = next((ROOT / "samples").glob("001_*.txt")).read_bytes()
+    doc_id, _ = import_raw(sample, send=False)  # stored, but its parse message never sent
+    with session_scope() as db:
+        db.execute(
+            update(Document)
+            .where(Document.id == doc_id)
+            .values(state_changed_at=datetime.now(UTC) - timedelta(hours=2))
+        )
+    from shared.tasks import sweep
+
+    assert sweep(lease_seconds=3600) == {"fetched": 1}
+    assert sweep(lease_seconds=3600) == {}  # the lease restarted: not sent twice
+    assert manage("wait", "--timeout", "60").returncode == 0
+    with session_scope() as db:
+        assert db.scalar(select(Document.state).where(Document.id == doc_id)) == DocState.enriched
+        assert db.scalar(select(Article.id).where(Article.document_id == doc_id))
+
+
+def test_status_sources_reports_fill_rates_per_domain(clean_db, workers):
+    _import_samples()
+    rows = json.loads(manage("status", "--sources", "--json").stdout)
+    [rfi] = [r for r in rows if r["domain"] == "www.rfi.fr"]
+    assert rfi["documents"] == 5 and rfi["parsed"] == 5 and rfi["failed"] == {}
+    assert rfi["recent"]["title"] == 1.0 and rfi["recent"]["date"] == 1.0
+    assert rfi["recent"]["median_body"] > 300
+    assert rfi["alerts"] == []
+    table = manage("status", "--sources").stdout
+    assert "www.rfi.fr" in table
+
+
+def test_feeds_registry_commands(clean_db):
+    out = manage("feeds", "add", "https://www.rfi.fr/cn/rss?utm_source=x", "--every", "15m")
+    assert "added feed" in out.stdout
+    assert (
+        "updated feed"
+        in manage("feeds", "add", "https://www.rfi.fr/cn/rss", "--every", "15m").stdout
+    )
+    [feed] = json.loads(manage("feeds", "list", "--json").stdout)
+    assert feed["url"] == "https://www.rfi.fr/cn/rss" and feed["every_seconds"] == 900
+    assert "removed" in manage("feeds", "remove", "https://www.rfi.fr/cn/rss").stdout
+    assert json.loads(manage("feeds", "list", "--json").stdout) == []
+    assert manage("feeds", "add", "https://x.org/rss", "--every", "soon").returncode != 0
+
+
+def test_worker_logs_are_json_with_the_document_id(clean_db, workers):
+    _import_samples()
+    lines = (workers["logdir"] / "parse.log").read_text().splitlines()
+    records = [json.loads(x) for x in lines if x.startswith("{")]
+    assert records, "no JSON log lines from the parse worker"
+    assert any(r.get("task") == "newsflow.parse" and r.get("document_id") for r in records)
