@@ -10,6 +10,7 @@ Latin aliases are matched case-sensitively on word boundaries.
 from __future__ import annotations
 
 import threading
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,10 @@ def is_cjk(ch: str) -> bool:
 
 def has_cjk(s: str) -> bool:
     return any(is_cjk(c) for c in s)
+
+
+def _strip_accents(s: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
 def _load_charmap(path: Path) -> dict[int, str]:
@@ -140,6 +145,9 @@ class Gazetteer:
                             zh_keys.setdefault(v, i)
                 elif len(f) >= 2:
                     lat_keys.setdefault(f, i)
+                    plain = _strip_accents(f)
+                    if plain != f:
+                        lat_keys.setdefault(plain, i)  # Elysee, Erdogan, Sao Paulo
                     if f.startswith("The ") and e.type == "LOC":
                         lat_keys.setdefault(f[4:], i)  # "the Netherlands"
                     if e.type == "LOC" and len(f) >= 4:

@@ -360,6 +360,23 @@ FR_ORG = re.compile(
 )
 
 
+FR_ORG2 = re.compile(
+    r"\b(?:Conseil|Cour|Assemblée|Banque|Agence|Commission|Parti|Rassemblement|Mouvement|"
+    r"Front|Haut Conseil|Haute Autorité|Autorité|Tribunal|Office|Institut)\s+"
+    r"(?:constitutionnel|constitutionnelle|national|nationale|européen|européenne|supérieur|"
+    r"supérieure|socialiste|communiste|républicain|républicaine|fédéral|fédérale|central|"
+    r"centrale|général|générale|administratif|pénal|pénale|suprême|écologiste|populaire|"
+    r"insoumis|de cassation|des comptes|d['’]État|de l['’]Europe)\b"
+)
+# "ministre de la Culture Rachida Dati": the capitalised department is not part of the name
+FR_DEPARTMENT_BEFORE = re.compile(
+    r"\b(?:ministre|ministère|secrétaire d['’]État|secrétaire|porte-parole|commissaire)"
+    r"\s+(?:de la|du|des|de l['’]|de|aux|à la|au)\s*$",
+    re.IGNORECASE,
+)
+ARTICLES = frozenset("le la les l' l’ du des de the a an un une".split())
+
+
 def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
     """Names in Latin script: gazetteer + capitalised-sequence rules."""
     cands: list[Span] = []
@@ -367,8 +384,9 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
     for s, e, idx in hits:
         cands.append(Span(s, e, gaz.entries[idx].type, 2, gaz=idx))
     if not cjk_doc:
-        for m in FR_ORG.finditer(text):
-            cands.append(Span(m.start(), m.end(), "ORG", 3, surface=m.group(0), rule="fr-org"))
+        for rx in (FR_ORG, FR_ORG2):
+            for m in rx.finditer(text):
+                cands.append(Span(m.start(), m.end(), "ORG", 2, surface=m.group(0), rule="fr-org"))
 
     toks = _tokens(text)
     # capitalised runs (single spaces / hyphens between, connectors only before a capital)
@@ -481,6 +499,9 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
             if covered and covered[0][0] == s and covered[-1][1] == e:
                 continue
             pw = [toks[k][2] for k in piece]
+            if len(pw) >= 3 and FR_DEPARTMENT_BEFORE.search(text[max(0, s - 40) : s]):
+                piece, pw, titled = piece[1:], pw[1:], True
+                s = toks[piece[0]][0]
             pv, nx = prev_word(s), next_word(e)
             role = titled or pv.lower() in R.EN_ROLE_WORDS
             said = nx in R.EN_PER_CUES_AFTER
@@ -518,7 +539,7 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
                 continue  # "the Company said", "Attorney General": not a person
             elif role:
                 cands.append(Span(s, e, "PER", 1, surface=text[s:e], rule="en-title"))
-            elif said and not at_start:
+            elif said and not at_start and pv.lower() not in ARTICLES:
                 cands.append(Span(s, e, "PER", 1, surface=text[s:e], rule="en-said"))
             elif nx.lower() in R.EN_LOC_NOUNS or R.EN_LOC_OF.search(text[max(0, s - 24) : s]):
                 cands.append(Span(s, e, "LOC", 0, surface=text[s:e], rule="en-loc"))

@@ -65,6 +65,7 @@ ZH_STOP = frozenset(
 # English/French titles: split a capitalised run and mark the next name as a person
 EN_TITLES = frozenset(
     """
+    Majority Minority Whip
     Executive Attorney Solicitor Inspector Auditor Commissioner Counsel Surgeon Controller
     Comptroller Treasurer Ombudsman Sheriff Marshal Coach Manager Editor
     Acting Adm. Admiral Ambassador Archbishop Ayatollah Bishop CEO Capt. Captain Chair Chairman
@@ -222,6 +223,7 @@ EN_ORG_WORDS = (
     Software Media Entertainment Studios Foods Petroleum Oil Steel Mining Co Inc Corp Ltd LLC
     PLC AG SA GmbH Institute Museum Hospital Studies Research Reserve Exchange Nations Forum
         Administration Directorate Inspectorate Air
+        United FC AFC Rovers Wanderers Athletic Albion Hotspur Real Olympique Dynamo Spartak
     """.split()
     )
 )
@@ -245,7 +247,9 @@ EN_LOC_NOUNS = frozenset(
     """.split()
 )
 # one capitalised word that alone names an institution
-EN_INSTITUTIONS = frozenset("Parliament Congress Senate Cabinet Knesset Bundestag Treasury".split())
+EN_INSTITUTIONS = frozenset(
+    "Parliament Congress Senate Cabinet Knesset Bundestag Treasury Sénat Parlement".split()
+)
 
 
 def _load_given_names() -> frozenset[str]:

@@ -22,7 +22,14 @@ PUBLISHERS = [
         MSK,
         zh="俄新社",
         zh_hant="俄新社",
-        aliases=("俄罗斯新闻社", "RIA", "俄罗斯新闻通讯社", "今日俄罗斯通讯社"),
+        aliases=(
+            "俄罗斯新闻社",
+            "RIA",
+            "Ria Novosti",
+            "RIA-Novosti",
+            "俄罗斯新闻通讯社",
+            "今日俄罗斯通讯社",
+        ),
     ),
     pub(
         "interfax.ru",
