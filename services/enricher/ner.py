@@ -143,6 +143,14 @@ def zh_spans(simp: str, segs: list[tuple[int, int, str]], gaz: Gazetteer) -> lis
                 and simp[e] not in R.ZH_ORG_SUFFIX_CHARS
                 and simp[e] not in R.ZH_PLACE_SUFFIX_CHARS
             )
+        if (
+            not ok
+            and gaz.entries[idx].type == "LOC"
+            and simp[e : e + 1] in ("县", "市", "省", "州")
+        ):
+            # 熊本 + 县 (+ the model's stray characters): the known place with its suffix
+            cands.append(Span(s, e + 1, "LOC", 3, gaz=idx))
+            continue
         if ok:
             gaz_hits.append((s, e, idx))
             cands.append(Span(s, e, gaz.entries[idx].type, 2, gaz=idx))

@@ -207,14 +207,14 @@ def main() -> None:
         aliases = [full] if full != short else []
         rows.append(("LOC", short, "", "", "|".join(aliases), "jionlp-china"))
 
-    # cities of >= 1M people: GeoNames' Chinese alternate names become aliases (杜拜/迪拜,
+    # cities of >= 500k people: GeoNames' Chinese alternate names become aliases (杜拜/迪拜,
     # 悉尼/雪梨), unless one already names something else (盧安達 is Rwanda, not Luanda)
     taken_zh = set(seen_zh)
     for r in rows:
         taken_zh |= {a for a in r[4].split("|") if a}
     by_zh = {r[1]: k for k, r in enumerate(rows) if r[1]}
     for c in sorted(cities.values(), key=lambda c: -c["population"]):
-        if c["population"] < 1_000_000 or c["countrycode"] in ("CN", "TW", "HK", "MO"):
+        if c["population"] < 500_000 or c["countrycode"] in ("CN", "TW", "HK", "MO"):
             continue  # Chinese places come from jionlp's administrative list
         alts = []
         for alt in c.get("alternatenames", []):
