@@ -191,7 +191,8 @@ HELDOUT3: list[dict] = [
         "title": "La BCE maintient ses taux directeurs",
         "body": (
             "La Banque centrale européenne a maintenu jeudi ses taux directeurs inchangés, a "
-            "annoncé sa présidente Christine Lagarde lors d'une conférence de presse à Francfort.\n\n"
+            "annoncé sa présidente Christine Lagarde lors d'une conférence de presse à "
+            "Francfort.\n\n"
             "Le gouverneur de la Banque de France, François Villeroy de Galhau, a estimé que "
             "l'inflation restait sous contrôle, selon Les Echos. À Berlin, le ministre des "
             "Finances Lars Klingbeil a salué cette décision."

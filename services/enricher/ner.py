@@ -362,7 +362,8 @@ FR_ORG = re.compile(
     r"fédéral|fédérale|général|générale|central|centrale|international|internationale|"
     r"constitutionnel|constitutionnelle|suprême))?"
     r"\s+(?:de la |de l['’]|des |du |de |d['’])"
-    rf"[A-ZÀ-Þ][{LATIN}'’\-]*(?:\s+(?:de la |de l['’]|des |du |de |d['’]|et )?[A-ZÀ-Þ][{LATIN}'’\-]*)*"
+    rf"[A-ZÀ-Þ][{LATIN}'’\-]*"
+    rf"(?:\s+(?:de la |de l['’]|des |du |de |d['’]|et )?[A-ZÀ-Þ][{LATIN}'’\-]*)*"
     r"(?:\s+(?:étrangères|extérieures|intérieures|nationale|national|publique|publics|sociales|"
     r"économiques|armées))?"
 )
@@ -631,6 +632,8 @@ def build_entities(
         if not c.type:
             keyed.append((c, f"?{sur}"))
             continue
+        if len(sur) > (30 if has_cjk(sur) else 80):
+            continue  # no name is that long: a model run-away on repetitive text
         if has_cjk(sur):
             if _zh_drop(sur, False):
                 continue
