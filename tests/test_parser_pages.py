@@ -257,3 +257,24 @@ def test_feed_item_with_full_content() -> None:
     assert paras[0] == art.lead and art.lead.startswith("在北京行之后")  # bold first paragraph
     assert len(paras) == 5
     assert "电邮新闻" not in art.body and "订阅" not in art.body
+
+
+def test_gb2312_portal_with_br_paragraphs() -> None:
+    """A People's Daily-style page: GB2312 label, text in a <div> split by <br>, no <p>."""
+    art = parse_page(
+        page("gb2312_br_paragraphs.html"),
+        "http://politics.people.com.cn/n1/2024/0331/c1001-40207000.html",
+        {"Content-Type": "text/html"},
+    )
+    assert art.title == "国务院常务会议部署推动大规模设备更新"  # "--时政--人民网" dropped via <h1>
+    paras = paragraphs(art.body)
+    assert len(paras) == 4
+    assert paras[0].startswith("新华社北京3月30日电 国务院总理主持召开")
+    assert paras[-1].endswith("确保各项举措落地见效。")
+    for junk in ("人民网首页", "分享到", "责编", "版权所有", "2024年03月31日"):
+        assert junk not in art.body, junk
+    # <meta name="publishdate"> has the date only; the printed Beijing time is more exact.
+    assert art.published_at == datetime(2024, 3, 31, 2, 30, tzinfo=UTC)
+    assert art.time_rule.endswith("Asia/Shanghai")
+    assert art.language == "zh"
+    assert art.authors == []  # meta author "人民网" is the outlet itself

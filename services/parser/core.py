@@ -27,7 +27,7 @@ from services.parser.metadata import (
 from services.parser.profiles import Profile, profile_for
 from services.parser.urls import normalize_url, section_from_url
 from shared.contracts import NotAnArticle, ParsedArticle, ParseFailure
-from shared.publishers import lookup
+from shared.publishers import host_of, lookup
 
 EXTRACTOR_VERSION = f"newsflow-parser/0.1+trafilatura-{trafilatura.__version__}"
 
@@ -72,9 +72,8 @@ def _publisher(url: str) -> tuple[str | None, str | None, str | None, set[str]]:
     if found is None:
         return None, None, None, set()
     pub, edition = found
-    names = {pub.name_en}
-    if edition is not None:
-        names.add(edition.name)
+    # Every name the outlet goes by: titles end with them, and they are never an author.
+    names = {pub.name_en, *pub.aliases, *(name for _, name in pub.names)}
     names |= {e.name for e in pub.editions}
     return (
         pub.timezone,
@@ -100,11 +99,13 @@ def _authors(candidates: list[str], exclude: set[str]) -> list[str]:
     return out
 
 
-def _pick_time(candidates: list[str], tz_name: str | None) -> tuple[datetime | None, str | None]:
+def _pick_time(
+    candidates: list[str], tz_name: str | None, source: str
+) -> tuple[datetime | None, str | None]:
     for value in candidates:
         dt = dates.parse_datetime(value)
         if dt is not None:
-            return dates.to_utc(dt, tz_name)
+            return dates.to_utc(dt, tz_name, source)
     return None, None
 
 
@@ -209,6 +210,10 @@ def _build(
             profile_lead = clean_text(found[0].text_content())
             break
 
+    declared_times = list(overrides.get("published", [])) + meta.published
+    # Printed times only when the metadata gives none with a clock time; read before extraction
+    # prunes the tree, like the bylines below.
+    printed_times = [] if any(map(_has_clock, declared_times)) else _printed_times(tree)
     # Markup bylines only when metadata names no person; read before extraction prunes the tree.
     printed_bylines = [] if _authors(meta.authors, site_names) else bylines(tree)
     extracted = extract_body(
@@ -231,15 +236,20 @@ def _build(
         lead = clean_text(overrides["lead"])
 
     # Times: the item/page's own values, then a printed time in a fragment, then the URL's date.
-    tz_for_page = tz_name
-    published, rule = _pick_time(list(overrides.get("published", [])) + meta.published, tz_for_page)
-    if published is None:
-        published, rule = _pick_time(_printed_times(tree), tz_for_page)
+    tz_source = "publisher-tz"
+    if tz_name is None:
+        tz_name, tz_source = dates.zone_for_host(host_of(url)), "tld-tz"
+    published, rule = _pick_time(declared_times, tz_name, tz_source)
+    if printed_times and (published is None or not any(map(_has_clock, declared_times))):
+        # A printed "2024年03月31日10:30" is more exact than a date-only <meta>, if it agrees.
+        shown, shown_rule = _pick_time(printed_times, tz_name, tz_source)
+        if shown is not None and (published is None or abs(shown - published).days < 1):
+            published, rule = shown, shown_rule
     if published is None:
         url_date = dates.date_from_url(url)
         if url_date is not None:
             published, rule = url_date, "url-date"
-    updated, _ = _pick_time(list(overrides.get("updated", [])) + meta.modified, tz_for_page)
+    updated, _ = _pick_time(list(overrides.get("updated", [])) + meta.modified, tz_name, tz_source)
 
     canonical = overrides.get("canonical") or meta.canonical or url
     try:
@@ -285,6 +295,10 @@ _WORDY_DATE = re.compile(
     r"\d{1,2}(?:er)?\s+[^\W\d]{3,}\.?\s+\d{4}|[^\W\d]{3,}\.?\s+\d{1,2},?\s+\d{4}"
 )
 _DATE_CLASS = re.compile(r"date|time|publish|posted|meta", re.I)
+
+
+def _has_clock(value: str) -> bool:
+    return bool(re.search(r"\d\s*[:：时時hH]\s*\d{2}", value))
 
 
 def _printed_times(tree: lxml_html.HtmlElement, limit: int = 5) -> list[str]:

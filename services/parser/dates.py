@@ -59,7 +59,8 @@ def parse_datetime(value: str | None) -> datetime | None:
     except ValueError:
         pass
     m = _CJK_DATE.search(value)
-    if m and ("年" in value or re.fullmatch(r"[\d\s:\-/.]+", value)):
+    # Year-first numeric dates, alone or in a CJK line ("2024-03-31 10:30 来源：新华网").
+    if m and not re.search(r"[A-Za-z]", value):
         y, mo, d, hh, mm = m.groups()
         try:
             return datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0))
@@ -106,15 +107,29 @@ def _french_to_english(value: str) -> str | None:
     return re.sub(r"[,:]\s*$", "", " ".join(text.split()))
 
 
-def to_utc(dt: datetime, tz_name: str | None) -> tuple[datetime, str]:
-    """(UTC datetime, rule) for a parsed page time."""
+def to_utc(dt: datetime, tz_name: str | None, source: str = "publisher-tz") -> tuple[datetime, str]:
+    """(UTC datetime, rule) for a parsed page time; `source` names where `tz_name` came from."""
     if dt.tzinfo is not None and dt.utcoffset() is not None:
         return dt.astimezone(UTC), "page-offset"
     if tz_name:
-        return dt.replace(tzinfo=ZoneInfo(tz_name), fold=0).astimezone(
-            UTC
-        ), f"publisher-tz:{tz_name}"
+        local = dt.replace(tzinfo=ZoneInfo(tz_name), fold=0)
+        return local.astimezone(UTC), f"{source}:{tz_name}"
     return dt.replace(tzinfo=UTC), "assumed-utc"
+
+
+# Unregistered publishers: the zone a country-code domain's local times are almost always in.
+_TLD_ZONES = {
+    "cn": "Asia/Shanghai", "hk": "Asia/Hong_Kong", "mo": "Asia/Macau", "tw": "Asia/Taipei",
+    "sg": "Asia/Singapore", "jp": "Asia/Tokyo", "kr": "Asia/Seoul", "fr": "Europe/Paris",
+    "be": "Europe/Brussels", "ch": "Europe/Zurich", "de": "Europe/Berlin", "it": "Europe/Rome",
+    "es": "Europe/Madrid", "uk": "Europe/London", "ie": "Europe/Dublin", "nl": "Europe/Amsterdam",
+    "ru": "Europe/Moscow", "ua": "Europe/Kyiv", "in": "Asia/Kolkata",
+}  # fmt: skip
+
+
+def zone_for_host(host: str) -> str | None:
+    """IANA zone implied by a host's country-code TLD (None for .com & co.)."""
+    return _TLD_ZONES.get(host.rstrip(".").rsplit(".", 1)[-1].lower())
 
 
 def date_from_url(url: str) -> datetime | None:

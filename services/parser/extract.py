@@ -45,9 +45,10 @@ _BOILERPLATE = re.compile(
     r"|newsletter\b|read more\b|related\s*[:：]|see also\b|also read\b|lire aussi|à lire aussi|a lire aussi"
     r"|相关阅读|延伸阅读|阅读更多|相關閱讀|延伸閱讀"
     r"|advertisement$|publicité$|广告$|廣告$"
-    r"|copyright\b|©|\(c\)\s*\d{4}|all rights reserved|版权所有|版權所有"
+    r"|copyright\b|©|\(c\)\s*\d{4}|.{0,40}(?:all rights reserved|版权所有|版權所有)"
     r"|write to .{1,80}\bat\b.*@|email the author|contact the (?:author|reporter)\b|have a tip\?"
-    r"|(?:责任编辑|責任編輯|编辑|編輯|来源|來源)\s*[:：]|[（(](?:责任编辑|責任編輯|编辑|編輯)"
+    r"|(?:责任编辑|責任編輯|责编|責編|编辑|編輯|来源|來源)\s*[:：]"
+    r"|[（(](?:责任编辑|責任編輯|责编|責編|编辑|編輯)"
     r"|this copy is for your personal|order reprints|print article"
     r"|thanks for signing up|there was an error processing|an error has occurred"
     r"|(?:image|photo|picture)s?\s*(?:credit|source)?\s*[:：]"
@@ -179,6 +180,62 @@ def _unmask_embeds(root: etree._Element) -> None:
             el = el.getparent()
 
 
+_INLINE = frozenset(
+    "a abbr b cite code del em font i img ins label mark q s small span strong sub sup time u".split()
+)
+_MIN_RUN = 20  # characters of direct text that make a container a paragraph holder
+
+
+def _has_direct_text(el: etree._Element) -> bool:
+    if el.text and len(el.text.strip()) >= _MIN_RUN:
+        return True
+    return any(c.tail and len(c.tail.strip()) >= _MIN_RUN for c in el)
+
+
+def paragraphize(root: etree._Element) -> None:
+    """Turn "text<br><br>text" written straight into a <div>/<td> into <p> paragraphs.
+
+    Many Chinese portals (and old CMSs) write articles this way; trafilatura looks for <p> and
+    otherwise falls back to whole-page text with the navigation in it.
+    """
+    targets = [
+        el
+        for el in root.iter("div", "td", "section", "article")
+        if el.find("br") is not None and _has_direct_text(el)
+    ]
+    for el in targets:
+        _rebuild_as_paragraphs(el)
+
+
+def _new_paragraph(parent: etree._Element, text: str | None) -> etree._Element | None:
+    if not text or not text.strip():
+        return None
+    p = etree.SubElement(parent, "p")
+    p.text = text
+    return p
+
+
+def _rebuild_as_paragraphs(el: etree._Element) -> None:
+    """Runs of text and inline children become <p>; <br> ends a run; blocks stay as they are."""
+    children = list(el)
+    text, el.text = el.text, None
+    for c in children:
+        el.remove(c)
+    current = _new_paragraph(el, text)
+    for c in children:
+        tail, c.tail = c.tail, None
+        if c.tag == "br":
+            current = _new_paragraph(el, tail)
+        elif c.tag in _INLINE:
+            if current is None:
+                current = etree.SubElement(el, "p")
+            current.append(c)
+            c.tail = tail
+        else:
+            el.append(c)
+            current = _new_paragraph(el, tail)
+
+
 # Only elements with a naming attribute can be furniture by name (XPath preselects them in C).
 _ATTRIBUTED = etree.XPath(
     ".//*[@class or @id or @role or @aria-label or @*[starts-with(name(), 'data-')]]"
@@ -212,6 +269,7 @@ def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.
             # An embedded post ("social-media-embed" around a tweet) is quoted content.
             if "embed" not in low and el.find(".//blockquote") is None:
                 candidates.append(el)
+    paragraphize(root)
     merge_split_bodies(root)
     _unmask_embeds(root)
     candidates += _subscribe_boxes(root)

@@ -249,6 +249,14 @@ def extract_meta(tree: lxml_html.HtmlElement) -> PageMeta:
             "dc.date",
             "date",
             "dcterms.created",
+            # Chinese portals
+            "weibo: article:create_at",
+            "pubtime",
+            "publishtime",
+            "publish_time",
+            "firstpublishedtime",
+            "apub:time",
+            "release_date",
         )
         for v in props.get(k, ())
     ]
