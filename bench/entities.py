@@ -128,7 +128,7 @@ def load_heldout() -> list[tuple[str, dict]]:
         ("test_enricher_heldout.py", "HELDOUT", "held-out 1"),
         ("test_enricher_heldout2.py", "HELDOUT2", "held-out 2"),
         ("test_enricher_heldout3.py", "HELDOUT3", "held-out 3"),
-        ("test_enricher_heldout4.py", "HELDOUT4", "held-out 4 (untuned)"),
+        ("test_enricher_heldout4.py", "HELDOUT4", "held-out 4"),
     ):
         spec = importlib.util.spec_from_file_location(var.lower(), ROOT / "tests" / fname)
         assert spec and spec.loader

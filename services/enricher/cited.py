@@ -37,6 +37,11 @@ EN_BEFORE = re.compile(
     r"the state(?:-run)? (?:news agency|media))\s*)?$",
     re.IGNORECASE,
 )
+# French: a reporting verb earlier in the clause, then "à l'AFP" (a indiqué la direction à l'AFP)
+FR_TOLD = re.compile(
+    r"\b(?:indiqué|déclaré|confié|affirmé|précisé|assuré|expliqué|dit|annoncé|confirmé)\b"
+    r"[^.;!?]{0,50}\bà\s+(?:l['’]|la |le )?$"
+)
 EN_AFTER = re.compile(
     r"^(?:['’]s? report\b|\s*news agency\b|\s*(?:news agency\s+)?(?:reported|reports|said|says|"
     r"quoted|cited|cites|quoting|citing|confirmed|learned|reported on|rapporte|a rapporté|"
@@ -81,7 +86,7 @@ def is_citation(text: str, start: int, end: int) -> bool:
         if before.endswith(("（", "(")) and ZH_PAREN.search(after):
             return True  # (法新社) credit
         return False
-    if EN_BEFORE.search(before):
+    if EN_BEFORE.search(before) or FR_TOLD.search(text[max(0, start - 80) : start]):
         return True
     if EN_AFTER.search(after):
         return True

@@ -178,6 +178,8 @@ def zh_spans(simp: str, segs: list[tuple[int, int, str]], gaz: Gazetteer) -> lis
             continue
         s2, e2 = s + t[0], s + t[1]
         typ = lab
+        if typ == "PER" and e2 - s2 >= 3 and simp[e2 - 1] in "宫府堡":
+            typ = "LOC"  # 蒙克洛亚宫: the model read a palace as a person
         if lab == "LOC":
             for d in R.ZH_DIRECTIONS:
                 if simp.endswith(d, s2, e2) and e2 - s2 - len(d) >= 2:
@@ -434,11 +436,18 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
             split_runs.append(run)
             continue
         left, right = run[: ands[0]], run[ands[0] + 1 :]
-        one_org = (
-            len(ands) == 1
-            and any(toks[k][2] in R.EN_ORG_WORDS for k in right)
-            and not any(toks[k][0] in hit_starts for k in left)
-            and not any(toks[k][2] in R.EN_ORG_WORDS for k in left)
+        left_org = any(toks[k][2] in R.EN_ORG_WORDS for k in left)
+        right_org = any(toks[k][2] in R.EN_ORG_WORDS for k in right)
+        one_org = len(ands) == 1 and (
+            # Securities and Exchange Commission
+            (right_org and not left_org and not any(toks[k][0] in hit_starts for k in left))
+            # Centers for Disease Control and Prevention
+            or (
+                left_org
+                and not right_org
+                and len(right) <= 2
+                and not any(toks[k][0] in hit_starts for k in right)
+            )
         )
         if one_org:
             split_runs.append(run)
@@ -464,6 +473,8 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
         # an organisation word anywhere makes the whole run one ORG (Russian Defence Ministry,
         # Institute for Fiscal Studies, Advanced Micro Devices)
         org_at = next((i for i, w in enumerate(bw) if w in R.EN_ORG_WORDS), None)
+        if org_at is not None and org_at + 1 < len(bw) and bw[org_at + 1] in R.EN_TITLES:
+            org_at = None  # "Energy Minister", "Defence Secretary": a portfolio, not an ORG
         if org_at is not None and len(bw) >= 2:
             cut = next((i for i in range(org_at + 1, len(bw)) if bw[i] in R.EN_TITLES), len(bw))
             if cut >= 2 or (cut == 1 and len(bw) == 1):
@@ -522,13 +533,10 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
                 if len(pw) > 4 or any(w.isupper() and len(w) > 1 for w in pw):
                     continue
                 first = pw[0].split("-")[0]  # Jean-Noël
-                given = first in R.GIVEN_NAMES
-                if not given and len(pw) >= 3 and pw[1].split("-")[0] in R.GIVEN_NAMES:
-                    # "Finances Lars Klingbeil": the name starts at the given name
-                    piece = piece[1:]
-                    pw = pw[1:]
-                    s = toks[piece[0]][0]
-                    given = True
+                # a given name first, or second in a longer name (Alix Didier Fils-Aime)
+                given = first in R.GIVEN_NAMES or (
+                    len(pw) >= 3 and pw[1].split("-")[0] in R.GIVEN_NAMES
+                )
                 if role or given or said:
                     # a known multi-word name inside wins over a guessed longer one; a
                     # one-word hit does not (Mike Johnson is not Boris Johnson)

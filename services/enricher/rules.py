@@ -224,6 +224,7 @@ EN_ORG_WORDS = (
     PLC AG SA GmbH Institute Museum Hospital Studies Research Reserve Exchange Nations Forum
         Administration Directorate Inspectorate Air
         United FC AFC Rovers Wanderers Athletic Albion Hotspur Real Olympique Dynamo Spartak
+        Centers Centres Institutes Ministries Councils Agencies Services Courts Forces
     """.split()
     )
 )
