@@ -1,0 +1,17 @@
+"""Fault suite hooks: the `faults` marker and the summary table at the end of the run."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.faults.report import RESULTS, table
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "faults: fault-injection scenarios on real workers")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ARG001
+    if RESULTS:
+        terminalreporter.section("newsflow fault injection")
+        terminalreporter.write_line(table(RESULTS))

@@ -1,0 +1,53 @@
+"""The fault table: one row per scenario, printed at the end of the run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tests.faults.harness import Audit
+
+
+@dataclass
+class Row:
+    fault: str
+    documents_in: int
+    enriched: int
+    failed: int
+    lost: int
+    duplicates: int
+    seconds: float
+    notes: str
+
+
+RESULTS: list[Row] = []
+
+
+def record(fault: str, audit: Audit, notes: str, seconds: float) -> Row:
+    row = Row(
+        fault=fault,
+        documents_in=audit.documents_in,
+        enriched=audit.enriched,
+        failed=audit.failed,
+        lost=len(audit.lost),
+        duplicates=len(audit.duplicate_docs) + len(audit.duplicate_articles),
+        seconds=seconds,
+        notes=notes
+        + (f"; {len(audit.infra_failures)} failed on infra errors" if audit.infra_failures else "")
+        + (f"; {len(audit.unexpected)} unexpected outcomes" if audit.unexpected else ""),
+    )
+    RESULTS.append(row)
+    return row
+
+
+def table(rows: list[Row]) -> str:
+    head = ("fault", "documents in", "enriched", "failed", "lost", "duplicates", "time", "notes")
+    body = [
+        (r.fault, str(r.documents_in), str(r.enriched), str(r.failed), str(r.lost),
+         str(r.duplicates), f"{r.seconds:.0f}s", r.notes)
+        for r in rows
+    ]  # fmt: skip
+    widths = [max(len(x) for x in col) for col in zip(head, *body, strict=True)]
+    lines = [" | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))]
+    lines.append("-|-".join("-" * w for w in widths))
+    lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in body]
+    return "\n".join(lines)
