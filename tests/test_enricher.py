@@ -229,3 +229,15 @@ def test_english_articles_and_lists() -> None:
     assert ents["Securities and Exchange Commission"].type == "ORG"
     assert ents["Nvidia"].type == "ORG" and ents["AMD"].type == "ORG"
     assert ents["Belgorod"].type == "LOC" and ents["Kursk"].type == "LOC"
+
+
+def test_unknown_acronyms_and_datelines() -> None:
+    body = (
+        "TOULOUSE, France - A strike at la SNCF disrupted trains, while the CGT union said "
+        "talks had failed. The SLS rocket and the HDMI port are not organisations."
+    )
+    ents = by_name(enrich(None, body, "en"))
+    assert ents["Toulouse"].type == "LOC"
+    assert ents["CGT"].type == "ORG"
+    assert ents["SNCF"].type == "ORG"
+    assert "SLS" not in ents and "HDMI" not in ents

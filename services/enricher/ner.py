@@ -400,6 +400,9 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
                 cands.append(Span(m.start(), m.end(), "ORG", 2, surface=m.group(0), rule="fr-org"))
 
     toks = _tokens(text)
+    # a text in capitals (a shouted headline) says nothing about acronyms
+    letters = [c for c in text[:2000] if c.isalpha()]
+    shouting = bool(letters) and sum(c.isupper() for c in letters) > 0.5 * len(letters)
     # capitalised runs (single spaces / hyphens between, connectors only before a capital)
     runs: list[list[int]] = []
     cur: list[int] = []
@@ -549,7 +552,32 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
             if covered:
                 continue
             if w.isupper() and len(w) > 1:
-                continue  # an unknown acronym
+                line_start = re.search(r"(?:^|\n)\s*$", text[max(0, s - 3) : s]) is not None
+                if line_start and re.match(r"\s*(?:,|\(|[-—–])", text[e : e + 3]):
+                    # TOULOUSE, France (Reuters) -: an unknown dateline city
+                    cands.append(Span(s, e, "LOC", 1, surface=text[s:e], rule="dateline"))
+                elif (
+                    3 <= len(w) <= 5
+                    and w.isalpha()
+                    and w not in R.EN_NOT_ORG_ACRONYMS
+                    and not shouting
+                    and not cjk_doc
+                    and (
+                        nx in R.EN_PER_CUES_AFTER
+                        or nx.lower() in R.EN_ORG_CUES_AFTER
+                        or (
+                            # "the NBA Finals" yes, "the SLS rocket" (a modifier) no
+                            re.search(
+                                r"\b(?:the|la|le|les|l['’]|du|des)\s*$", text[max(0, s - 6) : s]
+                            )
+                            # a verb after it is fine (the NBA said / disrupted / announces)
+                            and (not nx[:1].islower() or nx.endswith(("ed", "s")))
+                        )
+                    )
+                ):
+                    # an unknown acronym named like an institution (la SNCF, the NBA, CGT said)
+                    cands.append(Span(s, e, "ORG", 0, surface=text[s:e], rule="acronym"))
+                continue
             if w in R.EN_INSTITUTIONS:
                 cands.append(Span(s, e, "ORG", 1, surface=text[s:e], rule="en-inst"))
             elif w in R.EN_ORG_WORDS or w in R.EN_TITLES:

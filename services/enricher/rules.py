@@ -272,3 +272,24 @@ EN_LOC_OF = re.compile(
     r"ville|région|province|village|île) (?:of|de|d')\s*$",
     re.IGNORECASE,
 )
+
+# all-capital words that are not organisations (the rest, in running text, is taken as one)
+EN_NOT_ORG_ACRONYMS = frozenset(
+    """
+    COVID SARS MERS GDP GNP CPI PMI CEO CFO COO CTO AI AGI TV EV EVS IPO ETF NFT GPS DNA RNA HIV
+    AIDS PM AM BC AD OK VIP UFO LGBT LGBTQ MP MPS ID PHD CV SUV USD EUR GBP JPY CNY RMB YOY QOQ
+    API CPU GPU PDF URL USB COP PR HR IT NGO NGOS GMT UTC EST EDT PST PDT BST CET CEST KM KG MW
+    GW KWH LNG LPG CO2 ESG RSS FAQ ATM SMS USA UK EU US UN ICBM TNT SUVS VPN GOP MVP CGI DIY
+    ASAP FYI AKA RIP TBD NB PS BBQ HQ IQ ER ICU OTC FX AUM IPOS RAM SSD CCTV LED OLED HD UHD
+    OPEC NATO WHO WTO IMF FIFA UEFA ONU OTAN UE PIB TVA SMS RER TGV TER JO OVNI SIDA HLM PME
+    ETA SAMU PDG DG IA
+    """.split()
+)
+# words after an acronym that show it is an institution: "CBP officials", "NSC spokesman"
+EN_ORG_CUES_AFTER = frozenset(
+    """
+    spokesman spokeswoman spokesperson official officials chief director head members member
+    statement agents officers staff administrator porte-parole syndicat dirigeants union
+    unions agency
+    """.split()
+)
