@@ -442,8 +442,19 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
         left_org = any(toks[k][2] in R.EN_ORG_WORDS for k in left)
         right_org = any(toks[k][2] in R.EN_ORG_WORDS for k in right)
         one_org = len(ands) == 1 and (
-            # Securities and Exchange Commission
-            (right_org and not left_org and not any(toks[k][0] in hit_starts for k in left))
+            # Securities and Exchange Commission (not "SBI and ICICI Bank": two names)
+            (
+                right_org
+                and not left_org
+                and not any(toks[k][0] in hit_starts for k in left)
+                and not any(toks[k][2].isupper() for k in left)
+            )
+            # Department of Health and Human Services
+            or (
+                left
+                and toks[left[0]][2] in R.EN_ORG_HEAD
+                and any(toks[k][2] in ("of", "for") for k in left)
+            )
             # Centers for Disease Control and Prevention
             or (
                 left_org
@@ -469,7 +480,7 @@ def latin_spans(text: str, gaz: Gazetteer, cjk_doc: bool) -> list[Span]:
             continue
         words = [toks[k][2] for k in run]
         lead = 0
-        while lead < len(words) and (words[lead] in R.EN_STOP):
+        while lead < len(words) and (words[lead] in R.EN_STOP or words[lead] in R.EN_LEAD_STRIP):
             lead += 1
         body = run[lead:]
         bw = words[lead:]

@@ -65,6 +65,8 @@ ZH_STOP = frozenset(
 # English/French titles: split a capitalised run and mark the next name as a person
 EN_TITLES = frozenset(
     """
+    Administrator Superintendent
+    Lt Col Gen Sgt Capt Maj Cpl Pvt Brig Cmdr Insp Supt Det Ranking Member
     Majority Minority Whip
     Executive Attorney Solicitor Inspector Auditor Commissioner Counsel Surgeon Controller
     Comptroller Treasurer Ombudsman Sheriff Marshal Coach Manager Editor
@@ -208,6 +210,7 @@ EN_LOC_WORDS = frozenset(
     Sea Ocean Gulf Strait Straits River Lake Mount Mountains Island Islands Bay Peninsula Desert
     Valley Canal Square Province Region County Oblast Prefecture Coast Plateau Heights Basin
     Cape Mer Golfe Détroit Mont Île Îles Lac Fleuve Région
+        Falls Springs Beach Hills
     """.split()
 )
 
@@ -225,6 +228,7 @@ EN_ORG_WORDS = (
         Administration Directorate Inspectorate Air
         United FC AFC Rovers Wanderers Athletic Albion Hotspur Real Olympique Dynamo Spartak
         Centers Centres Institutes Ministries Councils Agencies Services Courts Forces
+        Ventures Society Trust Clinic Shelter Church Library Observatory Laboratory Lab Labs
     """.split()
     )
 )
@@ -293,3 +297,5 @@ EN_ORG_CUES_AFTER = frozenset(
     unions agency
     """.split()
 )
+# adjectives that start a capitalised run but are not part of the organisation's name
+EN_LEAD_STRIP = frozenset("Former Key Top Senior Acting Then Rival Fellow Powerful".split())
