@@ -178,6 +178,8 @@ def zh_spans(simp: str, segs: list[tuple[int, int, str]], gaz: Gazetteer) -> lis
             continue
         s2, e2 = s + t[0], s + t[1]
         typ = lab
+        if simp[e2 - 1] == "奖":
+            continue  # 诺贝尔和平奖: an award, none of our types
         if typ == "PER" and e2 - s2 >= 3 and simp[e2 - 1] in "宫府堡":
             typ = "LOC"  # 蒙克洛亚宫: the model read a palace as a person
         if lab == "LOC":
@@ -207,9 +209,11 @@ def zh_spans(simp: str, segs: list[tuple[int, int, str]], gaz: Gazetteer) -> lis
             inner = [h for h in all_gaz if h[0] >= s2 and h[1] <= e2 and (h[1] - h[0]) < (e2 - s2)]
             head = next((h for h in inner if h[0] == s2), None)
             if head and e2 - head[1] >= 2 and gaz.entries[head[2]].type == "LOC":
-                # 苏丹北达尔富尔州: the known country, then the rest as a place of its own
                 rest = simp[head[1] : e2]
-                cands.append(Span(head[1], e2, "LOC", 3, surface=rest, rule="loc-split"))
+                if (len(rest) >= 3 and rest[-1] in R.ZH_PLACE_SUFFIX_CHARS) or len(rest) >= 4:
+                    # 苏丹北达尔富尔州: the known country, then the rest as a place of its own
+                    cands.append(Span(head[1], e2, "LOC", 3, surface=rest, rule="loc-split"))
+                # else 武汉 + 封城: the model glued a word to the known place
                 if head not in gaz_hits:
                     cands.append(Span(head[0], head[1], "LOC", 2, gaz=head[2]))
                 continue
