@@ -295,6 +295,18 @@ def start_stack(
 
 
 # --------------------------------------------------------------------------- database
+class Row(dict):
+    """A document's columns; its repr keeps to what a failed assertion needs."""
+
+    SHOWN = ("url", "state", "last_error_class", "last_error_message", "http_status", "attempts")
+
+    def __repr__(self) -> str:
+        shown = {k: self.get(k) for k in (*self.SHOWN, "raw_size", "origin")}
+        if shown["last_error_message"]:
+            shown["last_error_message"] = shown["last_error_message"][:200]
+        return f"Row({shown})"
+
+
 def document_rows() -> list[dict[str, Any]]:
     """Every document as a dict of its columns (raw body left out), oldest first."""
     from shared.db import session_scope
@@ -304,7 +316,7 @@ def document_rows() -> list[dict[str, Any]]:
         rows = db.scalars(select(Document).order_by(Document.id)).all()
         out = []
         for d in rows:
-            row = {c.name: getattr(d, c.key) for c in Document.__table__.columns}
+            row = Row({c.name: getattr(d, c.key) for c in Document.__table__.columns})
             row["state"] = d.state.value
             del row["raw_body"]
             out.append(row)

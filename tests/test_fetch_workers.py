@@ -32,7 +32,7 @@ from tests.fetch_scenarios import (
     sequence,
     start_stack,
 )
-from tests.httpserver import LocalServer, drip, endless, raw_encoded, redirect, static
+from tests.httpserver import LocalServer, Request, drip, endless, raw_encoded, redirect, static
 
 RATE = 2.0  # NEWSFLOW_RATE_PER_HOST for these workers
 TOLERANCE = 0.1  # seconds of scheduling noise allowed on the server-side spacing
@@ -349,3 +349,33 @@ def test_two_fetch_workers_keep_a_host_under_its_rate(run: Stack, site: LocalSer
     # both workers took part (otherwise one worker alone would trivially keep the spacing)
     for name in ("fetch-a", "fetch-b"):
         assert "newsflow.fetch[" in run.log(name), f"{name} ran no fetch task"
+
+
+# --------------------------------------------------------------------------- conditional GET
+def test_refetch_answered_304_keeps_the_stored_page(run: Stack, site: LocalServer) -> None:
+    """A document re-sent to fetch (`manage.py retry --state enriched`) asks with its stored
+    ETag; a 304 means the stored page is still right, so it must not be replaced by the empty
+    304 body (which the parser would then reject)."""
+    page, etag = article_html("unchanged"), '"page-v1"'
+
+    def handler(req: Request) -> None:
+        if req.headers.get("If-None-Match") == etag:
+            req.respond(304, headers={"ETag": etag})
+        else:
+            req.respond(200, page, {"Content-Type": "text/html; charset=utf-8", "ETag": etag})
+
+    site.route("/unchanged", handler)
+    first = _done(run, site, "/unchanged")["/unchanged"]
+    assert first["state"] == "enriched" and first["etag"] == etag, first
+    body = articles()["/unchanged"]["body"]
+
+    out = run.manage("retry", "--state", "enriched")
+    assert out.returncode == 0, out.stderr
+    run.wait()
+
+    sent = site.recorded("/unchanged")
+    assert len(sent) == 2 and sent[1].headers.get("If-None-Match") == etag
+    doc = documents()["/unchanged"]
+    assert doc["state"] == "enriched", doc
+    assert doc["raw_size"] == first["raw_size"], doc  # the stored page was kept
+    assert articles()["/unchanged"]["body"] == body
