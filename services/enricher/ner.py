@@ -67,38 +67,41 @@ def norm(s: str) -> str:
 # --------------------------------------------------------------------------- Chinese
 
 
+def _alt(words) -> str:
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+_PER_END = re.compile(f"(?:{_alt(R.ZH_HONORIFICS + R.ZH_TITLES)})$")
+_PER_START = re.compile(f"^(?:{_alt(R.ZH_HONORIFICS + R.ZH_TITLES)})")
+_BODY_FIRST = frozenset(b[0] for b in R.ZH_GOV_BODIES)
+_TITLE_END = re.compile(f"(?:{_alt(R.ZH_TITLES)})$")
+_JUNK_END = re.compile(f"(?:{_alt(R.ZH_JUNK_TAIL)})$")
+
+
 def _trim_zh(surface: str, label: str) -> tuple[int, int] | None:
     """Cut honorifics, titles and glued verbs off a LAC entity: relative (start, end) or None."""
     s, e = 0, len(surface)
-    changed = True
-    while changed and e - s >= 2:
-        changed = False
+    while e - s >= 2:
         cur = surface[s:e]
         if label == "PER":
-            for h in R.ZH_HONORIFICS + R.ZH_TITLES:
-                if cur.endswith(h) and len(cur) > len(h):
-                    e -= len(h)
-                    changed = True
-                    break
-                if cur.startswith(h) and len(cur) > len(h):
-                    s += len(h)
-                    changed = True
-                    break
-        else:
-            for h in R.ZH_TITLES:
-                if cur.endswith(h) and len(cur) - len(h) >= 2:
-                    e -= len(h)  # 香港特首 -> 香港
-                    changed = True
-                    break
-            if changed:
+            m = _PER_END.search(cur)
+            if m and m.start() > 0:
+                e -= len(m.group())
                 continue
-            for t in R.ZH_JUNK_TAIL:
-                if cur.endswith(t) and len(cur) - len(t) >= 2:
-                    rest = cur[: -len(t)]
-                    if rest[-1] in R.ZH_ORG_SUFFIX_CHARS:
-                        e -= len(t)
-                        changed = True
-                        break
+            m = _PER_START.match(cur)
+            if m and m.end() < len(cur):
+                s += m.end()
+                continue
+        else:
+            m = _TITLE_END.search(cur)
+            if m and m.start() >= 2:
+                e -= len(m.group())  # 香港特首 -> 香港
+                continue
+            m = _JUNK_END.search(cur)
+            if m and m.start() >= 2 and cur[m.start() - 1] in R.ZH_ORG_SUFFIX_CHARS:
+                e -= len(m.group())  # 韩联社报 -> 韩联社
+                continue
+        break
     if e - s < 2:
         return None
     return s, e
@@ -273,6 +276,8 @@ def zh_spans(simp: str, segs: list[tuple[int, int, str]], gaz: Gazetteer) -> lis
     locs = [c for c in cands if c.type == "LOC"]
     bodies = sorted(R.ZH_GOV_BODIES, key=len, reverse=True)
     for c in locs:
+        if simp[c.end : c.end + 1] not in _BODY_FIRST:
+            continue
         for b in bodies:
             if simp.startswith(b, c.end) and (c.end + len(b)) in ends:
                 e2 = c.end + len(b)
@@ -716,9 +721,7 @@ def build_entities(
             else text[c.start : c.end]
         )
     org_keys = [k for c, k in keyed if c.type == "ORG"]
-    loc_names = {norm(simp[c.start : c.end]) for c, _ in keyed if c.type == "LOC"} | {
-        e.zh for e in gaz.entries if e.type == "LOC" and e.zh
-    }
+    loc_names = {norm(simp[c.start : c.end]) for c, _ in keyed if c.type == "LOC"} | gaz.loc_zh
     remap: dict[str, str] = {}
     for c, k in keyed:
         if not k.startswith(("s", "?")):
@@ -792,7 +795,7 @@ def build_entities(
         ents.append(Entity(k, typ, name, [(c.start, c.end) for c in spans]))
 
     # 4. search every accepted surface again for mentions the model/rules missed
-    loc_prefixes = {n[:2] for n in loc_names if len(n) >= 2}
+    loc_prefixes = gaz.loc_zh_prefixes | {n[:2] for n in loc_names - gaz.loc_zh if len(n) >= 2}
     auto = ahocorasick.Automaton()
     forms: dict[str, int] = {}
     for i, ent in enumerate(ents):
