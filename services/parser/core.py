@@ -48,8 +48,13 @@ _NOT_A_PERSON = re.compile(
 
 
 # Comments and processing instructions carry no article text and trip up tree walkers.
-_PARSER_UTF8 = lxml_html.HTMLParser(
+_PARSER_UTF8 = etree.HTMLParser(
     remove_comments=True, remove_pis=True, collect_ids=False, encoding="utf-8"
+)
+# Every element an HtmlElement (what trafilatura expects) through lxml's C-level default lookup,
+# instead of lxml.html's per-tag Python callback, which costs ~7% of a parse_page call.
+_PARSER_UTF8.set_element_class_lookup(
+    etree.ElementDefaultClassLookup(element=lxml_html.HtmlElement, comment=lxml_html.HtmlComment)
 )
 
 

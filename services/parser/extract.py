@@ -428,6 +428,7 @@ def extract_body(
         include_images=False,
         include_tables=True,
         with_metadata=False,
+        output_format="xml",  # not "python": skips rendering a text version we do not use
         deduplicate=False,
     )
     if doc is None or doc.body is None:
