@@ -165,8 +165,6 @@ class Gazetteer:
         self.loc_zh_prefixes = frozenset(n[:2] for n in self.loc_zh if len(n) >= 2)
         # counting characters with a regex is ~10x faster than a Python loop
         self.trad_re = re.compile("[" + "".join(re.escape(chr(k)) for k in self.t2s) + "]")
-        # registry publishers by entry, for cited-source records
-        self.by_publisher = {id(e.publisher): i for i, e in enumerate(self.entries) if e.publisher}
 
     def simplify(self, text: str) -> str:
         """Traditional -> simplified, one character for one (offsets are preserved)."""

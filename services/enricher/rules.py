@@ -162,14 +162,6 @@ EN_PER_CUES_AFTER = frozenset(
 )
 
 
-# prepositions before a place
-EN_LOC_CUES_BEFORE = frozenset(
-    """
-    across at au aux en from in into near outside près to vers à
-""".split()
-)
-
-
 # one-character ORG suffixes (克里姆林 + 宫): a strong suffix makes a longer ORG win over
 # the names inside it; 行/所 are left out (北京行, 俄罗斯所提供)
 ZH_ORG_SUFFIX_CHARS = frozenset("省部院局署会社党军委团校队台馆厅处盟宫")
