@@ -127,18 +127,24 @@ def _subscribe_boxes(root: etree._Element) -> list[etree._Element]:
 _LONG_PARAGRAPH = 80  # characters
 
 
-def merge_split_bodies(root: etree._Element) -> None:
-    """Join an article body split into sibling containers (chunks between ads, "Read more"...).
-
-    trafilatura keeps the one best container; when its siblings of the same tag and class also
-    hold long paragraphs, their children are moved into it, in document order.
-    """
+def _paragraph_parents(root: etree._Element) -> dict[etree._Element, int]:
+    """Characters of long-paragraph text under each parent element."""
     scores: dict[etree._Element, int] = {}
     for p in root.iter("p"):
         n = len(p.text_content())
         parent = p.getparent()
         if n >= _LONG_PARAGRAPH and parent is not None:
             scores[parent] = scores.get(parent, 0) + n
+    return scores
+
+
+def merge_split_bodies(root: etree._Element) -> None:
+    """Join an article body split into sibling containers (chunks between ads, "Read more"...).
+
+    trafilatura keeps the one best container; when its siblings of the same tag and class also
+    hold long paragraphs, their children are moved into it, in document order.
+    """
+    scores = _paragraph_parents(root)
     if len(scores) < 2:
         return
     best = max(scores, key=lambda el: scores[el])
@@ -402,6 +408,37 @@ def _drop_tail(blocks: list[Block]) -> None:
 _NON_WORD = re.compile(r"[\W_]+")
 
 
+_FLAT_TEXT = 1000  # characters in a single extracted block that mean no paragraphs were found
+
+
+def _trafilatura_blocks(root: etree._Element, url: str | None) -> list[Block]:
+    doc = trafilatura.bare_extraction(
+        root,
+        url=url,
+        fast=True,  # the fallback extractors cost ~40% time and did not raise F1 in our bench
+        include_comments=False,
+        include_formatting=False,
+        include_links=False,  # True misplaces text after links (trafilatura 2.0.0)
+        include_images=False,
+        include_tables=True,
+        with_metadata=False,
+        output_format="xml",  # not "python": skips rendering a text version we do not use
+        deduplicate=False,
+    )
+    if doc is None or doc.body is None:
+        return []
+    return _blocks(doc.body)
+
+
+def _wrap_in_page(*elements: etree._Element) -> lxml_html.HtmlElement:
+    """A minimal <html><body><article> holding `elements` (moved, not copied)."""
+    wrapper = lxml_html.Element("html")
+    container = etree.SubElement(etree.SubElement(wrapper, "body"), "article")
+    for el in elements:
+        container.append(el)
+    return wrapper
+
+
 def _key(text: str) -> str:
     """Comparison key: case, spacing and punctuation do not make a different sentence."""
     return _NON_WORD.sub("", text.lower())
@@ -418,22 +455,17 @@ def extract_body(
     """Paragraphs of the article body (the tree is modified in place)."""
     root = preclean(tree, profile)
     mark_spans(root)
-    doc = trafilatura.bare_extraction(
-        root,
-        url=url,
-        fast=True,  # the fallback extractors cost ~40% time and did not raise F1 in our bench
-        include_comments=False,
-        include_formatting=False,
-        include_links=False,  # True misplaces text after links (trafilatura 2.0.0)
-        include_images=False,
-        include_tables=True,
-        with_metadata=False,
-        output_format="xml",  # not "python": skips rendering a text version we do not use
-        deduplicate=False,
-    )
-    if doc is None or doc.body is None:
-        return Extracted([], None, [])
-    blocks = [b for b in _blocks(doc.body) if not _is_boilerplate(b.text, profile)]
+    blocks = _trafilatura_blocks(root, url)
+    if len(blocks) == 1 and len(blocks[0].text) > _FLAT_TEXT:
+        # One huge block is trafilatura's whole-page fallback: its main extractor failed. Give it
+        # the element holding the most paragraph text instead, which keeps paragraphs apart.
+        scores = _paragraph_parents(root)
+        if scores:
+            best = max(scores, key=lambda el: scores[el])
+            focused = _trafilatura_blocks(_wrap_in_page(best), url)
+            if len(focused) > 1 and sum(len(b.text) for b in focused) > len(blocks[0].text) / 2:
+                blocks = focused
+    blocks = [b for b in blocks if not _is_boilerplate(b.text, profile)]
 
     # The headline repeated in the body belongs to the title; so does a heading equal to the
     # description (a dek). A <p> equal to the description is the article's real first paragraph.
