@@ -241,3 +241,11 @@ def test_unknown_acronyms_and_datelines() -> None:
     assert ents["CGT"].type == "ORG"
     assert ents["SNCF"].type == "ORG"
     assert "SLS" not in ents and "HDMI" not in ents
+
+
+def test_person_made_of_country_abbreviation_chars_is_kept() -> None:
+    # 巴, 加, 伊 are each a country's one-character abbreviation; 巴加伊 is still a person
+    r = enrich(None, "伊朗外交部发言人巴加伊说，谈判很艰难。中俄双方均未置评。", "zh")
+    ents = by_name(r)
+    assert ents["巴加伊"].type == "PER"
+    assert "中俄" not in ents

@@ -645,13 +645,13 @@ def resolve(cands: list[Span]) -> list[Span]:
     return chosen
 
 
-def _zh_drop(name: str, is_gaz: bool) -> bool:
+def _zh_drop(name: str, is_gaz: bool, typ: str = "") -> bool:
     if is_gaz:
         return False
     if len(name) < 2 or name in R.ZH_STOP:
         return True
-    if all(c in R.ZH_ABBREV_CHARS for c in name):
-        return True  # 朝俄, 韩美日
+    if typ != "PER" and all(c in R.ZH_ABBREV_CHARS for c in name):
+        return True  # 朝俄, 韩美日 (a person may well be 巴加伊)
     if len(name) == 2 and name[1] == "方":
         return True
     if any(c.isdigit() for c in name):
@@ -691,7 +691,7 @@ def build_entities(
         if len(sur) > (30 if has_cjk(sur) else 80):
             continue  # no name is that long: a model run-away on repetitive text
         if has_cjk(sur):
-            if _zh_drop(sur, False):
+            if _zh_drop(sur, False, c.type):
                 continue
         elif len(sur) < 2:
             continue
