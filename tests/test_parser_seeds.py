@@ -93,3 +93,9 @@ def test_seed_bold_subheadings_stay_in_body() -> None:
 def test_not_a_snapshot() -> None:
     assert not is_snapshot(b"<html><body><p>hi</p></body></html>")
     assert not is_snapshot(b"<!--123-->\nno link line\n------\n<p>x</p>")
+
+
+def test_snapshot_with_byte_order_mark() -> None:
+    raw = b"\xef\xbb\xbf" + SEED_FILES[0].read_bytes()
+    assert is_snapshot(raw)
+    assert parse_snapshot(raw).body == _naive(SEED_FILES[0].read_bytes())["body"]

@@ -32,8 +32,9 @@ from shared.publishers import host_of, lookup
 EXTRACTOR_VERSION = f"newsflow-parser/0.1+trafilatura-{trafilatura.__version__}"
 
 _SNAPSHOT_HEAD = re.compile(
-    rb"^\s*<!--\s*(\d{10,13})\s*-->\s*\n\s*\[(.*?)\]\((\S+?)\)\s*\n\s*-{3,}\s*\n", re.S
-)
+    rb"^(?:\xef\xbb\xbf)?\s*<!--\s*(\d{10,13})\s*-->\s*\n\s*\[(.*?)\]\((\S+?)\)\s*\n\s*-{3,}\s*\n",
+    re.S,
+)  # optional UTF-8 BOM, <!--epoch_ms-->, [title](url), ------
 _HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "application/xml", "text/xml")
 _WS = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -365,9 +366,9 @@ def parse_snapshot(raw: bytes) -> ParsedArticle:
     try:
         title = title_b.decode("utf-8")
         url = url_b.decode("utf-8")
-        html_text = raw[m.end() :].decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise UndecodableContent(f"snapshot is not UTF-8: {exc}") from exc
+        raise UndecodableContent(f"snapshot header is not UTF-8: {exc}") from exc
+    html_text = decode_html(raw[m.end() :], None)  # same charset rules as fetched pages
     fetched_at = datetime.fromtimestamp(int(epoch) / (1000 if len(epoch) == 13 else 1), UTC)
     tree = _parse_tree(f"<html><body>{html_text}</body></html>")
     return _build(

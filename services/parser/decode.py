@@ -88,8 +88,13 @@ def header_charset(headers: Mapping[str, str] | None) -> str | None:
     return None
 
 
+_XML_DECL = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""", re.I)
+
+
 def meta_charset(raw: bytes) -> str | None:
-    m = _META_CHARSET.search(raw[:8192])  # the HTML spec's prescan looks at the first 1024 bytes
+    """Charset from <meta charset>, <meta http-equiv> or an XHTML <?xml encoding?>."""
+    head = raw[:8192]  # the HTML spec's prescan looks at the first 1024 bytes; CMSs overshoot
+    m = _META_CHARSET.search(head) or _XML_DECL.search(head)
     return m.group(1).decode("ascii", "replace") if m else None
 
 
