@@ -11,6 +11,7 @@ from services.parser.dates import date_flags, parse_datetime, to_utc
 from services.parser.language import detect_language
 from services.parser.metadata import strip_site_suffix
 from services.parser.urls import normalize_url, section_from_url
+from shared.contracts import NotAnArticle
 
 
 @pytest.mark.parametrize(
@@ -137,3 +138,39 @@ def test_generic_cleanup_on_a_plain_page() -> None:
     assert art.authors == ["Jane Doe"]
     assert art.section == "local"
     assert art.language == "en"
+
+
+BLOCK_PAGES = {
+    "akamai": """<html><head><title>Access Denied</title></head><body><h1>Access Denied</h1>
+        You don't have permission to access "http://www.example.com/news/a.html" on this server.
+        <p>Reference #18.5f1d2417.1700000000.2a1b3c4d</p></body></html>""",
+    "captcha": """<html><head><title>example.com</title></head><body>
+        <div id="cmsg">Please enable JS and disable any ad blocker</div>
+        <p>Are you a robot? Complete the CAPTCHA below to continue.</p></body></html>""",
+    "zh": """<html><head><meta charset="utf-8"><title>安全验证</title></head><body>
+        <p>请开启JavaScript并刷新该页.</p><p>访问被拒绝，请稍后再试。</p></body></html>""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(BLOCK_PAGES))
+def test_block_pages(name: str) -> None:
+    with pytest.raises(NotAnArticle) as exc:
+        parse_page(BLOCK_PAGES[name].encode("utf-8"), "https://www.example.com/news/a.html")
+    assert exc.value.kind == "blocked"
+
+
+def test_404_in_a_headline_is_not_an_error_page() -> None:
+    body = "".join(
+        f"<p>Rescuers brought {n} people ashore on Tuesday after a long night at sea, "
+        "the coast guard said in a statement.</p>"
+        for n in range(3)
+    )
+    page = f"<html><head><title>404 migrants rescued off Lampedusa</title></head><body><article><h1>404 migrants rescued off Lampedusa</h1>{body}</article></body></html>"
+    art = parse_page(page.encode(), "https://news.example.com/world/404-migrants-rescued")
+    assert art.title == "404 migrants rescued off Lampedusa"
+    with pytest.raises(NotAnArticle) as exc:
+        parse_page(
+            b"<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>",
+            "https://news.example.com/gone",
+        )
+    assert exc.value.kind == "soft-404"

@@ -24,7 +24,9 @@ _BLOCKED = re.compile(
     re.I,
 )
 _NOT_FOUND = re.compile(
-    r"\b404\b|page not found|not be found|no longer available|does not exist|doesn't exist|"
+    # "404" alone or with an error word: a headline may well say "404 migrants rescued".
+    r"^\W*(?:error\W*)?404\W*(?:[-|–:].*)?$|\b404\W{0,3}(?:error|not found|page|erreur|错误|頁面|页面)|"
+    r"page not found|not be found|no longer available|does not exist|doesn't exist|"
     r"page introuvable|n'existe pas|n'est plus disponible|"
     r"页面不存在|页面未找到|找不到(?:该|此)?页面|您访问的页面|頁面不存在|找不到網頁|內容不存在|内容不存在",
     re.I,
@@ -60,13 +62,14 @@ def _visible_length(tree: lxml_html.HtmlElement) -> int:
 
 def check_page(tree: lxml_html.HtmlElement, meta: PageMeta) -> None:
     """Raise NotAnArticle for block pages and soft 404s (before extraction)."""
-    heading = " ".join(filter(None, (meta.title_tag, meta.h1, meta.title)))
+    headings = [h for h in (meta.title_tag, meta.h1, meta.title) if h]
+    heading = " ".join(headings)
     # Raw length counts indentation too: a cheap upper bound before the exact, slower measure.
     text = visible_text(tree) if _visible_length(tree) < _SHORT_PAGE * 4 else None
     if text is not None and len(text) < _SHORT_PAGE:
         if _BLOCKED.search(heading) or _BLOCKED.search(text):
             raise NotAnArticle("blocked", f"block page: {heading[:80] or text[:80]!r}")
-        if _NOT_FOUND.search(heading):
+        if any(_NOT_FOUND.search(h) for h in headings):
             raise NotAnArticle("soft-404", f"error page: {heading[:80]!r}")
     elif _BLOCKED.search(meta.title_tag or "") and not meta.ld_types & ARTICLE_TYPES:
         raise NotAnArticle("blocked", f"block page: {meta.title_tag[:80]!r}")
