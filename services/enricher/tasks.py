@@ -42,7 +42,9 @@ def enrich(article_id: int) -> str:
             return "skipped"  # already enriched by an earlier delivery, or reset meanwhile
         try:
             with stage_cpu("enrich"):
-                result = extract(article.title, article.body, article.language)
+                result = extract(
+                    article.title, article.body, article.language, publisher=article.url
+                )
                 publisher = publisher_for(article.url, article.site_name, article.language)
         except Exception as exc:
             log.warning("article %s: enrich failed: %r", article_id, exc)
