@@ -39,11 +39,11 @@ _HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "application/xml"
 _WS = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _BYLINE_PREFIX = re.compile(
-    r"^[\d/.\-: ]*(?:by|par|de|por|von|作者|记者|記者|文)\s*[:：]?\s+", re.I
+    r"^[\d/.\-: ]*(?:by|par|por|von|作者|记者|記者|文)\s*[:：]?\s+", re.I
 )  # "By X", "11/19/2019 by X"
 _NOT_A_PERSON = re.compile(
     r"@|https?:|www\.|\d|email|e-mail|staff|editor(?:s|ial)? team|newsroom|rédaction|"
-    r"agencies|agences|wire|contributors?$|编辑部|本报",
+    r"agencies|agences|\bwire\b|contributors?$|编辑部|本报",
     re.I,
 )
 
@@ -208,9 +208,8 @@ def _build(
         srcs = tree.xpath("(//article//img/@src | //img/@src)[1]")
         image_url = srcs[0] if srcs else None
     caption, credit = _caption_for(tree, image_url)  # before extraction prunes figcaptions
-    lead_el = profile.lead if profile else ()
     profile_lead = None
-    for expr in lead_el:
+    for expr in profile.lead if profile else ():
         found = tree.xpath(expr)
         if found:
             profile_lead = clean_text(found[0].text_content())
@@ -241,7 +240,8 @@ def _build(
     if overrides.get("lead"):
         lead = clean_text(overrides["lead"])
 
-    # Times: the item/page's own values, then a printed time in a fragment, then the URL's date.
+    # Times: the item's or page's declared values, refined or replaced by a printed time, then
+    # the URL's date. Local times are read in the publisher's zone, else the ccTLD's.
     tz_source = "publisher-tz"
     if tz_name is None:
         tz_name, tz_source = dates.zone_for_host(host_of(url)), "tld-tz"

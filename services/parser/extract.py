@@ -1,10 +1,10 @@
-"""Article body: trafilatura's main-content extraction, framed by general cleanup before and after.
+"""Article body: trafilatura's main-content extraction, framed by general rules before and after.
 
-Before: nodes whose role, class or id say share bar, newsletter, related links, comments, captions
-or ads are removed (trafilatura keeps some of them), and a site profile may narrow the page to its
-article container. After: trafilatura's paragraphs are filtered: boilerplate sentences (share
-prompts, newsletter sign-ups, "Read more", copyright lines, author e-mail lines), the headline or
-standfirst repeated at the top, and link-list paragraphs at the edges.
+Before: page furniture named by class/id/data attributes (share bars, newsletter and subscribe
+boxes, related links, comments, captions) is removed, <br>-separated text becomes paragraphs,
+split body containers are joined, and a site profile may narrow the page to its article.
+After: boilerplate sentences, repeated headlines, bylines, and link lists at the edges are dropped.
+docs/parser.md has the list and the reasons.
 """
 
 from __future__ import annotations
@@ -55,12 +55,10 @@ _BOILERPLATE = re.compile(
     r")",
     re.I,
 )
-_BOILERPLATE_MAX = 220
+_BOILERPLATE_MAX = 220  # characters; longer paragraphs are content even if they start like this
 # "By Jane Doe", "11/19/2019 by Lars Brandle", "by 某某事務所 ／ 2016.12.01": a byline line.
 _BYLINE = re.compile(r"^(?:[\d/.\-: ]+\s*)?(?:by|par|por|von)\s+\S.{0,60}$", re.I)
-_BARE_URL = re.compile(
-    r"^(?:https?://|www\.)\S+$"
-)  # characters; longer paragraphs are content even if they start like this
+_BARE_URL = re.compile(r"^(?:https?://|www\.)\S+$")
 
 
 @dataclass
@@ -260,7 +258,7 @@ def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.
             _remove(el)
     body = tree.find("body")
     root = body if body is not None else tree
-    candidates = list(root.iter(*_DROP_TAGS)) if _DROP_TAGS else []
+    candidates = list(root.iter(*_DROP_TAGS))
     for el in _ATTRIBUTED(root):
         a = el.attrib
         # Attribute names count too: RFI marks its newsletter box <div data-selfpromo-newsletter>.
