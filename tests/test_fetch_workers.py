@@ -5,7 +5,7 @@ the server saw (requests, their headers and arrival times).
 
 Worker settings (see tests/fetch_scenarios.py for why this module starts its own workers):
 SSRF guard ON with only this module's server `127.0.0.1:PORT` allowlisted, 2 requests/s per host,
-3 attempts, 0.5 s base backoff, a 3 s total deadline per fetch (body cap: the 10 MB default).
+3 attempts, 0.5 s base backoff, a 3 s total deadline per fetch, a 2 MB body cap.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ RATE = 2.0  # NEWSFLOW_RATE_PER_HOST for these workers
 TOLERANCE = 0.1  # seconds of scheduling noise allowed on the server-side spacing
 TOTAL_TIMEOUT = 3
 MAX_ATTEMPTS = 3
+MAX_BODY = 2_000_000
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -68,6 +69,9 @@ def stack(
         "NEWSFLOW_RETRY_BASE_DELAY": "0.5",
         "NEWSFLOW_RETRY_MAX_DELAY": "5",
         "NEWSFLOW_TOTAL_TIMEOUT": str(TOTAL_TIMEOUT),
+        # below the 10 MB default: the endless body is cut sooner, and a bomb must still be
+        # told from a merely large body whatever the cap
+        "NEWSFLOW_MAX_BODY_BYTES": str(MAX_BODY),
     }
     workers = [("fetch-a", "fetch"), ("fetch-b", "fetch"), ("parse", "parse"), ("enrich", "enrich")]
     try:
@@ -87,8 +91,10 @@ def run(clean_db: str, stack: Stack, site: LocalServer) -> Iterator[Stack]:
     """Empty tables, no cached robots.txt or rate-limit slot, a server with no routes."""
     stack.reset()
     reset_server(site)
+    stack.pending_ok = False
     yield stack
-    stack.settle()  # nothing of this test may still run during the next one
+    if not stack.pending_ok:
+        stack.settle()  # nothing of this test may still run during the next one
 
 
 def _done(run: Stack, site: LocalServer, *paths: str) -> dict[str, dict]:
@@ -243,8 +249,9 @@ def test_endless_body_is_too_large(run: Stack, site: LocalServer) -> None:
 
 
 def test_gzip_bomb_is_refused(run: Stack, site: LocalServer) -> None:
+    # 32 MiB of zeros in ~32 KB of gzip: ~1000x, far over the 100x ratio and the 2 MB cap
     z = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
-    bomb = b"".join(z.compress(b"\0" * (1 << 20)) for _ in range(32)) + z.flush()  # 32 MiB
+    bomb = b"".join(z.compress(b"\0" * (1 << 20)) for _ in range(32)) + z.flush()
     site.route("/bomb", raw_encoded(bomb, encoding="gzip"))
     docs = _done(run, site, "/bomb")
 
@@ -379,3 +386,32 @@ def test_refetch_answered_304_keeps_the_stored_page(run: Stack, site: LocalServe
     assert doc["state"] == "enriched", doc
     assert doc["raw_size"] == first["raw_size"], doc  # the stored page was kept
     assert articles()["/unchanged"]["body"] == body
+
+
+# --------------------------------------------------------------------------- keep this last
+def test_unreachable_robots_txt_reschedules_instead_of_failing(
+    run: Stack, site: LocalServer
+) -> None:
+    """docs/fetching.md: a robots.txt answering 5xx means "disallow everything *for a short
+    while*" - the site is temporarily off-limits, so its documents must be rescheduled, not
+    failed for good as if robots.txt forbade them.
+
+    Last in the module: a correct implementation leaves a fetch scheduled minutes ahead, which
+    no later test may meet; the module's workers are stopped and its Redis DB flushed after it.
+    """
+    site.route(
+        "/robots.txt",
+        static(b"maintenance", status=503, content_type="text/plain", headers={"Retry-After": "1"}),
+    )
+    site.route("/news/during-outage", static(article_html("outage")))
+    run.pending_ok = True
+    assert "1 new" in run.enqueue(site.url("/news/during-outage"))
+
+    def attempted() -> dict | None:
+        """the first attempt is over"""
+        doc = documents().get("/news/during-outage")
+        return doc if doc and doc["state"] not in ("queued", "fetching") else None
+
+    doc = poll_until(attempted, timeout=15, interval=0.05)
+    assert site.hits("/news/during-outage") == 0  # robots.txt unknown: the page is not fetched
+    assert doc["state"] == "retrying", doc
