@@ -252,6 +252,30 @@ def test_feed_repoll_is_a_conditional_get(run: Stack, site: LocalServer) -> None
     assert list(docs) == ["/etag/one"] and docs["/etag/one"]["state"] == "enriched", docs
 
 
+def test_enqueue_feed_updates_the_registered_feed_however_its_url_is_spelled(
+    run: Stack, site: LocalServer
+) -> None:
+    """`feeds add` stores the normalized URL; `enqueue --feed` with the same feed spelled
+    differently (upper-case scheme, a tracking parameter, a fragment) is the same feed: its
+    row records the poll and its ETag, as for a scheduled poll."""
+    items = [{"path": "/spelled/1", "title": "Tunnel reopens to cyclists", "full": True}]
+    site.route(
+        "/spelled.xml",
+        static(rss(site, items), content_type=RSS_TYPE, headers={"ETag": '"s1"'}),
+    )
+    url = site.url("/spelled.xml")
+    assert run.manage("feeds", "add", url, "--every", "1h").returncode == 0
+
+    run.enqueue("--feed", url.replace("http://", "HTTP://") + "?utm_source=newsletter#top")
+    _wait_for_documents(1)
+    run.wait()
+
+    assert documents()["/spelled/1"]["state"] == "enriched"
+    row = feed_row(url)
+    assert row is not None and row["last_polled_at"] is not None, row
+    assert row["last_status"] == "ok: 1 items, 1 new" and row["etag"] == '"s1"', row
+
+
 def test_feeds_add_and_poll_feeds_enqueue_only_unseen_items(run: Stack, site: LocalServer) -> None:
     items = [
         {"path": "/polled/1", "title": "Clinic hires two more doctors"},
