@@ -174,3 +174,31 @@ def test_404_in_a_headline_is_not_an_error_page() -> None:
             "https://news.example.com/gone",
         )
     assert exc.value.kind == "soft-404"
+
+
+@pytest.mark.parametrize(
+    ("lang", "para", "junk"),
+    [
+        (
+            "fr",
+            "Le conseil municipal a voté mardi le budget de l'année prochaine après un long débat "
+            "entre la majorité et l'opposition sur les investissements.",
+            [
+                "Lire aussi | Le budget 2023 en chiffres",
+                "Il vous reste 62 % de cet article à lire.",
+            ],
+        ),
+        (
+            "zh",
+            "市议会周二在经过多数派与反对派之间关于投资的长时间辩论后，表决通过了明年的预算。",
+            ["【纠错】", "责编：王明", "扫一扫，分享到微信"],
+        ),
+    ],
+)
+def test_boilerplate_sentences_dropped(lang: str, para: str, junk: list[str]) -> None:
+    paras = [f"{n}. {para}" for n in range(1, 5)]
+    body = "".join(f"<p>{p}</p>" for p in paras) + "".join(f"<p>{j}</p>" for j in junk)
+    page = f"<html><head><meta charset='utf-8'></head><body><article><h1>Budget</h1>{body}</article></body></html>"
+    art = parse_page(page.encode("utf-8"), "https://news.example.com/local/budget")
+    assert art.language == lang
+    assert art.body.split("\n\n") == paras  # once each, even on a short page

@@ -51,6 +51,10 @@ _BOILERPLATE = re.compile(
     r"|[（(](?:责任编辑|責任編輯|责编|責編|编辑|編輯)"
     r"|this copy is for your personal|order reprints|print article"
     r"|thanks for signing up|there was an error processing|an error has occurred"
+    r"|already a subscriber\b|this (?:article|content) is (?:for|reserved for) subscribers"
+    r"|il vous reste \d+ ?% de cet article|la suite est réservée aux abonnés"
+    r"|cet article est réservé aux abonnés|déjà abonné"
+    r"|扫一扫|打开微信|【纠错】|【糾錯】|点击进入专题|點擊進入專題|本文来源|本文來源"
     r"|(?:image|photo|picture)s?\s*(?:credit|source)?\s*[:：]"
     r")",
     re.I,
@@ -437,6 +441,16 @@ def _wrap_in_page(*elements: etree._Element) -> lxml_html.HtmlElement:
     return wrapper
 
 
+def _unique(blocks: list[Block]) -> list[Block]:
+    """The blocks once: on short pages trafilatura's recovery pass can emit the text again at the
+    end. A trailing run equal to the run just before it (2+ blocks) is that repeat."""
+    keys = [_key(b.text) for b in blocks]
+    for k in range(len(keys) // 2, 1, -1):
+        if keys[-k] == keys[-2 * k] and keys[-2 * k : -k] == keys[-k:]:
+            return blocks[:-k]
+    return blocks
+
+
 def _key(text: str) -> str:
     """Comparison key: case, spacing and punctuation do not make a different sentence."""
     return _NON_WORD.sub("", text.lower())
@@ -463,7 +477,7 @@ def extract_body(
             focused = _trafilatura_blocks(_wrap_in_page(best), url)
             if len(focused) > 1 and sum(len(b.text) for b in focused) > len(blocks[0].text) / 2:
                 blocks = focused
-    blocks = [b for b in blocks if not _is_boilerplate(b.text, profile)]
+    blocks = [b for b in _unique(blocks) if not _is_boilerplate(b.text, profile)]
 
     # The headline repeated in the body belongs to the title; so does a heading equal to the
     # description (a dek). A <p> equal to the description is the article's real first paragraph.
