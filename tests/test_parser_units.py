@@ -106,9 +106,11 @@ def test_date_flags() -> None:
 
 
 ARTICLE = """<html><head><title>{title}</title></head><body>
-<nav><a href="/">Home</a></nav>
+<nav><a href="/"><img src="/static/site-logo.png" alt="Example News"></a></nav>
+<img src="https://ads.example.net/track.jpg" width="1" height="1">
 <article>
 <h1>{title}</h1>
+<img src="/photos/council.jpg" width="800" alt="The council chamber">
 <p>By Jane Doe</p>
 {paras}
 <div class="social-share-bar"><a href="https://facebook.com/share">Share on Facebook</a></div>
@@ -138,6 +140,7 @@ def test_generic_cleanup_on_a_plain_page() -> None:
     assert art.authors == ["Jane Doe"]
     assert art.section == "local"
     assert art.language == "en"
+    assert art.image_url == "https://news.example.com/photos/council.jpg"  # not logo or pixel
 
 
 BLOCK_PAGES = {

@@ -159,6 +159,23 @@ def _caption_for(
     return caption, credit
 
 
+_NOT_A_PHOTO = re.compile(r"logo|icon|avatar|sprite|pixel|blank|spacer|badge|\.svg|\.gif", re.I)
+
+
+def _first_content_image(tree: lxml_html.HtmlElement) -> str | None:
+    """The first image that looks like a photo (article images first): no logos, icons,
+    tracking pixels or thumbnails under 100 px."""
+    for img in tree.xpath("//article//img | //img"):
+        src = _src(img)
+        if not src or src.startswith("data:") or _NOT_A_PHOTO.search(src):
+            continue
+        sizes = [img.get("width") or "", img.get("height") or ""]
+        if any(x.isdigit() and int(x) < 100 for x in sizes):
+            continue
+        return src
+    return None
+
+
 def _src(img: etree._Element) -> str:
     return img.get("src") or img.get("data-src") or ""
 
@@ -203,10 +220,7 @@ def _build(
         site_names |= set(profile.site_names)
 
     title = clean_text(overrides.get("title")) or _title(meta, site_names)
-    image_url = meta.image_url
-    if not image_url:
-        srcs = tree.xpath("(//article//img/@src | //img/@src)[1]")
-        image_url = srcs[0] if srcs else None
+    image_url = meta.image_url or _first_content_image(tree)
     caption, credit = _caption_for(tree, image_url)  # before extraction prunes figcaptions
     profile_lead = None
     for expr in profile.lead if profile else ():
