@@ -205,3 +205,21 @@ def test_boilerplate_sentences_dropped(lang: str, para: str, junk: list[str]) ->
     art = parse_page(page.encode("utf-8"), "https://news.example.com/local/budget")
     assert art.language == lang
     assert art.body.split("\n\n") == paras  # once each, even on a short page
+
+
+def test_authors_are_people_not_outlets() -> None:
+    ld = (
+        '{"@type": "NewsArticle", "headline": "Grève à la SNCF", "author": ['
+        '{"@type": "Person", "name": "FRANCE 24"}, {"@type": "Person", "name": "AFP"}, '
+        '{"@type": "Person", "name": "Jean Dupont"}]}'
+    )
+    para = (
+        "<p>Les syndicats de cheminots ont appelé à une grève reconductible à partir de mardi, "
+        "pour protester contre la réforme des retraites présentée par le gouvernement.</p>"
+    )
+    page = (
+        f'<html><head><meta charset="utf-8"><script type="application/ld+json">{ld}</script>'
+        f"</head><body><article><h1>Grève à la SNCF</h1>{para * 3}</article></body></html>"
+    )
+    art = parse_page(page.encode("utf-8"), "https://www.france24.com/fr/france/20240401-greve")
+    assert art.authors == ["Jean Dupont"]  # the outlet itself and a wire agency are not people

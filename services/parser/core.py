@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from services.parser.metadata import (
 from services.parser.profiles import Profile, profile_for
 from services.parser.urls import normalize_url, section_from_url
 from shared.contracts import NotAnArticle, ParsedArticle, ParseFailure
-from shared.publishers import host_of, lookup
+from shared.publishers import all_publishers, host_of, lookup
 
 EXTRACTOR_VERSION = f"newsflow-parser/0.1+trafilatura-{trafilatura.__version__}"
 
@@ -89,12 +90,22 @@ def _publisher(url: str) -> tuple[str | None, str | None, str | None, set[str]]:
     )
 
 
+@functools.cache
+def _outlet_names() -> frozenset[str]:
+    """Every registered outlet's names (agencies included): a byline "AFP" is not a person."""
+    names: set[str] = set()
+    for pub in all_publishers():
+        names |= {pub.name_en, *pub.aliases, *(n for _, n in pub.names)}
+        names |= {e.name for e in pub.editions}
+    return frozenset(n.lower() for n in names if n)
+
+
 def _authors(candidates: list[str], exclude: set[str]) -> list[str]:
     """People only: no outlet names, no "Email the author", no agencies; split "A and B"."""
-    excluded = {e.lower() for e in exclude if e}
+    excluded = {e.lower() for e in exclude if e} | _outlet_names()
     out: list[str] = []
     for raw in candidates:
-        for name in re.split(r"\s*(?:,|;|&|\band\b|\bet\b|、|，)\s*", raw):
+        for name in re.split(r"\s*(?:,|;|&|\band\b|\bet\b|\bwith\b|\bavec\b|、|，)\s*", raw):
             name = _BYLINE_PREFIX.sub("", _WS.sub(" ", name).strip()).strip(" .|-")
             if not name or len(name) > 60 or _NOT_A_PERSON.search(name):
                 continue
