@@ -208,6 +208,7 @@ def test_french_article() -> None:
     ("name", "url", "kind"),
     [
         ("listing_page.html", "https://www.example-times.com/world/", "listing"),
+        ("cn_listing_page.html", "https://news.sina.com.cn/china/", "listing"),
         ("blocked_page.html", "https://www.example-news.com/2024/04/14/story", "blocked"),
         ("soft404_page.html", "https://www.france24.com/fr/europe/20240414-disparu", "soft-404"),
     ],

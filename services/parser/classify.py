@@ -90,7 +90,11 @@ _HEADLINE_LINKS = etree.XPath(
 
 
 def check_listing(
-    tree: lxml_html.HtmlElement, meta: PageMeta, paragraphs: list[str], min_body: int
+    tree: lxml_html.HtmlElement,
+    meta: PageMeta,
+    paragraphs: list[str],
+    min_body: int,
+    link_share: float = 0.0,
 ) -> None:
     """Raise NotAnArticle when the page is an index of other pages rather than one article."""
     body_chars = sum(len(p) for p in paragraphs)
@@ -102,7 +106,9 @@ def check_listing(
     # Many headline links, little running text: a section front or search results.
     headline_links = _HEADLINE_LINKS(tree)
     long_paras = sum(1 for p in paragraphs if len(p) >= min_body // 2)
-    if headline_links >= 10 and long_paras < 2 and body_chars < min_body * 4 and not marked:
+    few_paragraphs = long_paras < 2 and body_chars < min_body * 4
+    # What text there is being mostly link text is the other sign (a roll of headlines).
+    if headline_links >= 10 and not marked and (few_paragraphs or link_share > 0.5):
         raise NotAnArticle(
             "listing", f"{int(headline_links)} headline links, {long_paras} paragraphs"
         )

@@ -256,7 +256,7 @@ def _build(
     )
     paragraphs = extracted.paragraphs
     if not fragment:
-        check_listing(tree, meta, paragraphs, _min_body(paragraphs))
+        check_listing(tree, meta, paragraphs, _min_body(paragraphs), extracted.link_share)
     elif sum(len(p) for p in paragraphs) < _min_body(paragraphs):
         raise NotAnArticle("no-body", "no article text in the content")
 

@@ -70,6 +70,7 @@ class Extracted:
     paragraphs: list[str]
     bold_lead: str | None  # a fully bold first paragraph: the standfirst many CMSs print
     bylines: list[str]  # "By ..." lines taken off the top of the body
+    link_share: float = 0.0  # of the body's characters, the share that was link text
 
 
 def _norm(text: str) -> str:
@@ -502,4 +503,11 @@ def extract_body(
 
     first = blocks[0] if blocks else None
     bold_lead = first.text if first and first.kind == "p" and first.bold_share >= 0.9 else None
-    return Extracted([line for b in blocks for line in b.lines], bold_lead, printed_bylines)
+    chars = sum(len(b.text) for b in blocks)
+    linked = sum(len(b.text) * b.link_share for b in blocks)
+    return Extracted(
+        [line for b in blocks for line in b.lines],
+        bold_lead,
+        printed_bylines,
+        linked / chars if chars else 0.0,
+    )
