@@ -279,3 +279,23 @@ def test_gb2312_portal_with_br_paragraphs() -> None:
     assert art.time_rule.endswith("Asia/Shanghai")
     assert art.language == "zh"
     assert art.authors == []  # meta author "人民网" is the outlet itself
+
+
+def test_gbk_portal_caption_paragraph_and_keyword_description() -> None:
+    """A NetEase-style page: <meta charset="gbk">, an image caption as a <p>, a description that
+    is only "headline,keywords", and the unregistered outlet's own name as author."""
+    art = parse_page(
+        page("netease_gbk_article.html"),
+        "https://www.163.com/dy/article/J0ABCDEF0519QIKK.html",
+        {"Content-Type": "text/html"},
+    )
+    assert art.title == "多地发布楼市新政 首付比例进一步下调"  # "_网易新闻" dropped
+    paras = paragraphs(art.body)
+    assert paras[0].startswith("中新网4月2日电")  # not the caption "资料图"
+    assert len(paras) == 4
+    for junk in ("资料图", "责任编辑", "本文来源", "下一篇", "跟贴", "文明上网"):
+        assert junk not in art.body, junk
+    assert art.lead is None  # the description only repeats the headline and keywords
+    assert art.authors == []  # "网易" is the outlet
+    assert art.published_at == datetime(2024, 4, 2, 1, 15, 22, tzinfo=UTC)
+    assert art.tags == ["楼市", "首付", "房贷"]

@@ -109,7 +109,11 @@ def _authors(candidates: list[str], exclude: set[str]) -> list[str]:
             name = _BYLINE_PREFIX.sub("", _WS.sub(" ", name).strip()).strip(" .|-")
             if not name or len(name) > 60 or _NOT_A_PERSON.search(name):
                 continue
-            if name.lower() in excluded or len(name.split()) > 5:
+            low = name.lower()
+            if low in excluded or len(name.split()) > 5:
+                continue
+            if any(len(low) >= 2 and low in e for e in excluded if len(e) <= 12):
+                continue  # "网易" in the title suffix "网易新闻"
                 continue
             if name not in out:
                 out.append(name)
@@ -198,6 +202,16 @@ def _same_image(a: str, b: str) -> bool:
     return stem(a) == stem(b.split()[0] if b.split() else b)
 
 
+def _standfirst(description: str | None, title: str | None) -> str | None:
+    """The description as lead, unless it only repeats the headline (some portals put
+    "headline,keyword,keyword" there)."""
+    if not description:
+        return None
+    if title and description.startswith(title):
+        return None
+    return description
+
+
 def _title(meta: PageMeta, site_names: set[str]) -> str | None:
     title = meta.title or meta.h1 or meta.title_tag
     if not title:
@@ -261,7 +275,7 @@ def _build(
         raise NotAnArticle("no-body", "no article text in the content")
 
     body = "\n\n".join(paragraphs)
-    lead = profile_lead or meta.description or extracted.bold_lead
+    lead = profile_lead or _standfirst(meta.description, title) or extracted.bold_lead
     if overrides.get("lead"):
         lead = clean_text(overrides["lead"])
 
@@ -293,6 +307,9 @@ def _build(
     if not section:
         section = section_from_url(canonical_url, edition_prefix)
     tags = list(overrides.get("tags") or meta.tags)
+    # The outlet's own name, even unregistered: what the <title> adds after the headline.
+    if title and meta.title_tag and meta.title_tag.startswith(title):
+        site_names.add(meta.title_tag[len(title) :].strip(" -_|–—·:"))
     authors = _authors(list(overrides.get("authors") or meta.authors), site_names) or _authors(
         printed_bylines + extracted.bylines, site_names
     )

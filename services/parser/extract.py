@@ -56,6 +56,7 @@ _BOILERPLATE = re.compile(
     r"|cet article est réservé aux abonnés|déjà abonné"
     r"|扫一扫|打开微信|【纠错】|【糾錯】|点击进入专题|點擊進入專題|本文来源|本文來源"
     r"|(?:image|photo|picture)s?\s*(?:credit|source)?\s*[:：]"
+    r"|资料图|资料图片|图片来源|图源|圖片來源|資料圖"
     r")",
     re.I,
 )
@@ -245,6 +246,18 @@ def _rebuild_as_paragraphs(el: etree._Element) -> None:
             current = _new_paragraph(el, tail)
 
 
+_CAPTION_MAX = 60  # characters of text beside an image in one <p>: a caption, not prose
+
+
+def _image_captions(root: etree._Element) -> list[etree._Element]:
+    """<p><img><br>资料图</p>: a paragraph holding an image and a few words is its caption."""
+    return [
+        p
+        for p in root.iter("p")
+        if p.find(".//img") is not None and 0 < len(p.text_content().strip()) < _CAPTION_MAX
+    ]
+
+
 # Only elements with a naming attribute can be furniture by name (XPath preselects them in C).
 _ATTRIBUTED = etree.XPath(
     ".//*[@class or @id or @role or @aria-label or @*[starts-with(name(), 'data-')]]"
@@ -282,6 +295,7 @@ def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.
     merge_split_bodies(root)
     _unmask_embeds(root)
     candidates += _subscribe_boxes(root)
+    candidates += _image_captions(root)
     if candidates:
         # Class names lie (WordPress puts "tag-x" on posts, ASP.NET wraps pages in <form>): a
         # node holding a large share of the page's text is a wrapper, not furniture.
