@@ -11,7 +11,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "faults: fault-injection scenarios on real workers")
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ARG001
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter,
+    exitstatus: int,  # noqa: ARG001
+    config: pytest.Config,  # noqa: ARG001
+) -> None:
     if RESULTS:
         terminalreporter.section("newsflow fault injection")
         terminalreporter.write_line(table(RESULTS))

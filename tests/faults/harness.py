@@ -72,6 +72,18 @@ def _wait_until(pred, timeout: float, interval: float = 0.1) -> bool:
     return False
 
 
+def _in_future(iso: str) -> bool:
+    from datetime import UTC, datetime
+
+    try:
+        when = datetime.fromisoformat(iso)
+    except ValueError:
+        return False
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when > datetime.now(UTC)
+
+
 # --------------------------------------------------------------------------- servers
 class Postgres:
     """A throwaway PostgreSQL cluster (system binaries) on its own TCP port and socket dir."""
@@ -563,8 +575,12 @@ class Pipeline:
         if not tags:
             return False
         for raw in r.hmget("unacked", tags):
-            if raw and json.loads(raw)[2] == queue:
-                return True
+            if not raw:
+                continue
+            message, _, routing_key = json.loads(raw)
+            eta = (message.get("headers") or {}).get("eta")
+            if routing_key == queue and not (eta and _in_future(eta)):
+                return True  # a task running now, not a retry held for its countdown
         return False
 
     def kill_mid_task(self, queue: str, timeout: float = 60, settle: float = 0.0) -> bool:
@@ -623,6 +639,24 @@ class Pipeline:
                 app = self._make_app()
             time.sleep(interval)
         app.close()
+
+    def sweeper_resent(self) -> dict[str, int]:
+        """What the sweeper re-sent, per state, from the maintenance workers' JSON logs."""
+        import ast
+
+        total: dict[str, int] = {}
+        for log in self.logdir.glob("maintenance.*.log"):
+            for line in log.read_text(errors="replace").splitlines():
+                if "sweeper re-sent stale work" not in line:
+                    continue
+                try:
+                    msg = json.loads(line)["message"]
+                    counts = ast.literal_eval(msg.split(":", 1)[1].strip())
+                except (ValueError, KeyError, SyntaxError):
+                    continue
+                for state, n in counts.items():
+                    total[state] = total.get(state, 0) + n
+        return total
 
     # ---- intake / recovery / audit
     def enqueue(self, urls: list[str], expect: str = "enriched") -> subprocess.CompletedProcess:

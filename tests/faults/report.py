@@ -22,7 +22,9 @@ class Row:
 RESULTS: list[Row] = []
 
 
-def record(fault: str, audit: Audit, notes: str, seconds: float) -> Row:
+def record(
+    fault: str, audit: Audit, notes: str, seconds: float, resent: dict[str, int] | None = None
+) -> Row:
     row = Row(
         fault=fault,
         documents_in=audit.documents_in,
@@ -32,6 +34,7 @@ def record(fault: str, audit: Audit, notes: str, seconds: float) -> Row:
         duplicates=len(audit.duplicate_docs) + len(audit.duplicate_articles),
         seconds=seconds,
         notes=notes
+        + (f"; sweeper re-sent {sum(resent.values())} {resent}" if resent else "")
         + (f"; {len(audit.infra_failures)} failed on infra errors" if audit.infra_failures else "")
         + (f"; {len(audit.unexpected)} unexpected outcomes" if audit.unexpected else ""),
     )

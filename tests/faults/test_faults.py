@@ -68,8 +68,8 @@ def pipeline(infra, request) -> Iterator[Pipeline]:
     rds.client().flushall()
     name = request.node.name.removeprefix("test_")[:20]
     pipe = Pipeline(pg, rds, infra["site"], name, infra["root"] / "logs")
-    pipe.start()
     try:
+        pipe.start()
         yield pipe
     finally:
         pipe.close()
@@ -85,7 +85,7 @@ def _count(pipe: Pipeline, state: str) -> int:
 def _finish(pipe: Pipeline, fault: str, started: float, notes: str) -> tuple[Audit, bool]:
     recovered = pipe.wait_idle(timeout=150)
     audit = pipe.audit()
-    record(fault, audit, notes, time.monotonic() - started)
+    record(fault, audit, notes, time.monotonic() - started, pipe.sweeper_resent())
     return audit, recovered
 
 
@@ -222,6 +222,7 @@ def test_same_url_enqueued_100_times_concurrently(pipeline: Pipeline) -> None:
         audit,
         f"{calls} enqueue calls x 3 URLs, {new} new; fetched {sorted(hits.values())}",
         time.monotonic() - started,
+        pipeline.sweeper_resent(),
     )
     assert not errors, f"enqueue calls raised: {errors[:5]}"
     assert calls == 100, summaries
@@ -256,7 +257,7 @@ def test_redis_outage_is_not_charged_to_the_page(pipeline: Pipeline) -> None:
         audit = pipeline.audit()
         charged = ", ".join(c.split("/news/")[-1] for c in audit.charged) or "none"
         record("Redis down mid robots.txt", audit, f"outage charged to page: {charged}",
-               time.monotonic() - started)  # fmt: skip
+               time.monotonic() - started, pipeline.sweeper_resent())  # fmt: skip
     finally:
         pipeline.site.set_robots_delay(0.0)
     assert_recovered(pipeline, audit, recovered)
@@ -322,6 +323,7 @@ def test_syndicated_copies_with_two_parse_workers(pipeline: Pipeline) -> None:
         audit,
         f"{len(pairs)} pairs imported back to back; {len(both)} pairs both enriched",
         time.monotonic() - started,
+        pipeline.sweeper_resent(),
     )
     assert not both, (
         f"BUG services/parser/tasks.py _store(): the duplicate check (SELECT ... content_hash) "
