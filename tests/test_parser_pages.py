@@ -299,3 +299,19 @@ def test_gbk_portal_caption_paragraph_and_keyword_description() -> None:
     assert art.authors == []  # "网易" is the outlet
     assert art.published_at == datetime(2024, 4, 2, 1, 15, 22, tzinfo=UTC)
     assert art.tags == ["楼市", "首付", "房贷"]
+
+
+def test_rfi_profile_serves_every_edition() -> None:
+    """The /tw/ edition shares the /cn/ layout: same profile, traditional text -> zh-Hant."""
+    art = parse_page(
+        page("rfi_tw_article.html"),
+        "https://www.rfi.fr/tw/%E5%8F%B0%E7%81%A3/20240321-%E5%8F%B0%E7%81%A3%E5%A4%AE%E8%A1%8C",
+    )
+    assert art.title == "台灣央行意外升息半碼 抑制通膨預期"
+    assert art.language == "zh-Hant"
+    assert art.section == "台灣"
+    paras = paragraphs(art.body)
+    assert paras[0] == art.lead and len(paras) == 4
+    for junk in ("電郵新聞", "頭條新聞就在您的每日新聞信裡", "訂閱", "分享", "Facebook"):
+        assert junk not in art.body, junk
+    assert art.authors == ["林琳"]
