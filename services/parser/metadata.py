@@ -62,10 +62,8 @@ class PageMeta:
     image_url: str | None = None
     image_caption: str | None = None
     image_credit: str | None = None
-    html_lang: str | None = None
     og_type: str | None = None
     ld_types: set[str] = field(default_factory=set)
-    article_body: str | None = None  # JSON-LD articleBody, when the page gives it
     h1: str | None = None
     title_tag: str | None = None
     author_orgs: set[str] = field(default_factory=set)
@@ -158,8 +156,6 @@ def _apply_json_ld(tree: lxml_html.HtmlElement, meta: PageMeta) -> None:
             types = _types(obj)
             meta.ld_types |= types
             if not types & ARTICLE_TYPES:
-                if types & {"organization", "newsmediaorganization"} and not meta.site_name:
-                    pass  # publisher name comes from og:site_name or the article's publisher
                 continue
             meta.title = meta.title or clean_text(obj.get("headline") or obj.get("name"))
             meta.description = meta.description or clean_text(obj.get("description"))
@@ -174,9 +170,6 @@ def _apply_json_ld(tree: lxml_html.HtmlElement, meta: PageMeta) -> None:
             meta.tags = meta.tags or _keywords(obj.get("keywords"))
             if not meta.image_url:
                 meta.image_url, meta.image_caption, meta.image_credit = _image(obj.get("image"))
-            body = obj.get("articleBody")
-            if isinstance(body, str) and not meta.article_body:
-                meta.article_body = body
             pub = obj.get("publisher")
             if isinstance(pub, dict):
                 name = clean_text(pub.get("name"))
@@ -277,7 +270,6 @@ def extract_meta(tree: lxml_html.HtmlElement) -> PageMeta:
         meta.tags = props.get("article:tag", []) or _keywords(first("news_keywords", "keywords"))
     meta.image_url = meta.image_url or first("og:image", "og:image:url", "twitter:image")
     meta.image_caption = meta.image_caption or first("og:image:alt", "twitter:image:alt")
-    meta.html_lang = tree.get("lang") or first("og:locale", "content-language", "language")
 
     title_el = tree.find(".//title")
     meta.title_tag = clean_text(title_el.text_content()) if title_el is not None else None
