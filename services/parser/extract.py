@@ -432,7 +432,7 @@ _FLAT_TEXT = 1000  # characters in a single extracted block that mean no paragra
 def _trafilatura_blocks(root: etree._Element, url: str | None) -> list[Block]:
     try:
         doc = _extract(root, url)
-    except Exception as exc:  # a crash on one odd page becomes a recorded failure, not a 500
+    except Exception as exc:  # a crash on one odd page is a recorded failure, not a dead task
         raise ParseFailure(f"extraction failed: {type(exc).__name__}: {exc}") from exc
     if doc is None or doc.body is None:
         return []
