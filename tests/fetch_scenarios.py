@@ -145,6 +145,16 @@ class RedisDB:
     number: int
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def claim_redis_db(low: int = 11, high: int = 15) -> RedisDB:
     """A Redis DB number no concurrent test run holds (same lock keys as tests/conftest.py);
     release with `release_redis_db`."""
@@ -152,7 +162,11 @@ def claim_redis_db(low: int = 11, high: int = 15) -> RedisDB:
     locks = redis.Redis.from_url(base + "/0")
     try:
         for n in range(low, high + 1):
-            if locks.set(f"newsflow:test-db:{n}", os.getpid(), nx=True, ex=3600):
+            key = f"newsflow:test-db:{n}"
+            holder = locks.get(key)
+            if holder and not _alive(int(holder)):  # left behind by a run that died
+                locks.delete(key)
+            if locks.set(key, os.getpid(), nx=True, ex=3600):
                 url = f"{base}/{n}"
                 client = redis.Redis.from_url(url)
                 client.flushdb()
