@@ -61,9 +61,12 @@ def pipeline_status(with_workers: bool = True) -> dict[str, Any]:
 
 
 def is_idle() -> bool:
-    """Nothing queued in Redis and no document with work ahead of it."""
+    """Nothing queued or reserved in Redis and no document with work ahead of it."""
     docs = document_counts()
-    return sum(docs[s.value] for s in IN_PROGRESS) == 0 and not any(queue_lengths().values())
+    if sum(docs[s.value] for s in IN_PROGRESS) or any(queue_lengths().values()):
+        return False
+    # kombu keeps messages a worker has taken (running, or waiting for a countdown) in `unacked`
+    return not get_redis().hlen("unacked")
 
 
 # A domain is flagged when a field's fill rate over the recent window falls this far below the

@@ -232,6 +232,11 @@ class _Stage:
         elif encoding != "deflate":
             raise BadContentType(f"unsupported Content-Encoding {encoding!r}")
 
+    @property
+    def unconsumed(self) -> int:
+        """Input bytes zlib has not decoded yet because the output hit its limit."""
+        return len(self._zlib.unconsumed_tail) if self._zlib is not None else 0
+
     def feed(self, data: bytes, limit: int) -> bytes:
         """Decode `data`; returns at most limit+1 bytes (more than `limit` means: over cap)."""
         if self.encoding == "deflate" and self._zlib is None:
@@ -304,10 +309,12 @@ class _Decoder:
         return data
 
     def _over_cap(self) -> None:
-        ratio = (self.max_decoded + 1) / max(1, self.wire)
+        # judge the expansion on the input actually decoded, not on what zlib left untouched
+        consumed = max(1, self.wire - self.stages[0].unconsumed)
+        ratio = (self.max_decoded + 1) / consumed
         if ratio > self.max_ratio:
             raise DecompressionBomb(
-                f"decoded body exceeds {self.max_decoded} bytes from {self.wire} on the wire"
+                f"decoded body exceeds {self.max_decoded} bytes from {consumed} on the wire"
             )
         raise TooLarge(f"decoded body exceeds {self.max_decoded} bytes")
 

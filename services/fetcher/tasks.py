@@ -13,11 +13,11 @@ from celery import Task
 from sqlalchemy import select, update
 
 from services.fetcher.discovery import FeedItem, parse_feed, parse_sitemap
-from services.fetcher.errors import RobotsDisallowed
+from services.fetcher.errors import RobotsDisallowed, TransientFetchError
 from services.fetcher.http import fetch as http_fetch
 from services.fetcher.ratelimit import interval_for, reserve
 from services.fetcher.robots import RobotsCache, check_robots
-from services.fetcher.urls import host_of
+from services.fetcher.urls import host_of, normalize_url
 from shared.celery_app import INFRA_RETRY, app
 from shared.config import Settings, load_settings
 from shared.contracts import PipelineError
@@ -31,6 +31,11 @@ from shared.redis_client import get_redis
 log = logging.getLogger(__name__)
 
 CLAIMABLE = (DocState.queued, DocState.retrying, DocState.fetching)
+ROBOTS_RETRY_AFTER = 60.0  # seconds before asking again after robots.txt was unavailable
+
+
+class RobotsUnavailable(TransientFetchError):
+    """robots.txt could not be read (5xx, 429, network): retry later, do not fail for good."""
 
 
 @app.task(name="newsflow.fetch", bind=True, **INFRA_RETRY)
@@ -61,24 +66,26 @@ def fetch(self: Task, document_id: int) -> str:
     except Exception as exc:  # recorded on the document, never dropped
         return _record_failure(document_id, exc, attempts + 1, settings)
 
+    fields = {
+        "attempts": attempts + 1,
+        "http_status": result.status,
+        "etag": result.etag,
+        "last_modified": result.last_modified,
+        "fetched_at": datetime.now(UTC),
+        "last_error_class": None,
+        "last_error_message": None,
+    }
+    if not result.not_modified:  # a 304 keeps the stored page: it is still current
+        fields |= {
+            "final_url": result.final_url,
+            "content_type": result.content_type,
+            "response_headers": result.headers,
+            "raw_body": compress(result.body),
+            "raw_size": len(result.body),
+        }
     with session_scope() as db:
         moved = transition(
-            db,
-            document_id,
-            from_states=(DocState.fetching,),
-            to=DocState.fetched,
-            attempts=attempts + 1,
-            http_status=result.status,
-            final_url=result.final_url,
-            content_type=result.content_type,
-            response_headers=result.headers,
-            etag=result.etag,
-            last_modified=result.last_modified,
-            raw_body=compress(result.body),
-            raw_size=len(result.body),
-            fetched_at=datetime.now(UTC),
-            last_error_class=None,
-            last_error_message=None,
+            db, document_id, from_states=(DocState.fetching,), to=DocState.fetched, **fields
         )
     if moved:
         app.send_task("newsflow.parse", (document_id,))
@@ -92,6 +99,12 @@ def polite_wait(url: str, settings: Settings) -> float:
     crawl_delay = None
     if settings.obey_robots:
         decision = check_robots(url, rds, settings)
+        if not decision.allowed and decision.source == "unreachable":
+            # robots.txt answered 5xx/429 or not at all: Google's rule is "disallow for now"
+            raise RobotsUnavailable(
+                f"robots.txt unavailable ({decision.status}) for {url}",
+                retry_after=ROBOTS_RETRY_AFTER,
+            )
         if not decision.allowed:
             raise RobotsDisallowed(f"robots.txt disallows {url}")
         crawl_delay = decision.crawl_delay
@@ -155,8 +168,9 @@ def _feed_item_hint(item: FeedItem, feed_url: str) -> dict[str, Any]:
 def fetch_feed(self: Task, feed_url: str) -> str:
     """Poll an RSS/Atom feed: full-content items go straight to parse, others to fetch."""
     settings = load_settings()
+    feed_key = normalize_url(feed_url)  # how `feeds add` stored it
     with session_scope() as db:
-        feed = db.scalar(select(Feed).where(Feed.url == feed_url))
+        feed = db.scalar(select(Feed).where(Feed.url == feed_key))
         etag, last_modified = (feed.etag, feed.last_modified) if feed else (None, None)
     try:
         wait = polite_wait(feed_url, settings)
@@ -167,11 +181,11 @@ def fetch_feed(self: Task, feed_url: str) -> str:
             feed_url, settings=settings, etag=etag, last_modified=last_modified, accept_feeds=True
         )
         if result.not_modified:
-            _feed_polled(feed_url, "not modified (304)")
+            _feed_polled(feed_key, "not modified (304)")
             return "not-modified"
         items = parse_feed(result.body, result.final_url)
     except Exception as exc:
-        _feed_polled(feed_url, f"error: {exc.__class__.__name__}: {exc}")
+        _feed_polled(feed_key, f"error: {exc.__class__.__name__}: {exc}")
         if getattr(exc, "transient", False):
             delay = backoff_seconds(self.request.retries + 1, settings)
             raise self.retry(exc=exc, countdown=delay) from exc
@@ -203,7 +217,7 @@ def fetch_feed(self: Task, feed_url: str) -> str:
                 hints[i.link] = {"feed_meta": meta["feed_item"], "feed_url": meta["feed_url"]}
         new += len(enqueue_urls(links, origin="feed", hints=hints).new)
     _feed_polled(
-        feed_url,
+        feed_key,
         f"ok: {len(items)} items, {new} new",
         etag=result.etag,
         last_modified=result.last_modified,
@@ -236,7 +250,7 @@ def fetch_sitemap(self: Task, sitemap_url: str, depth: int = 0) -> str:
         )
         parsed = parse_sitemap(result.body, result.final_url)
     except Exception as exc:
-        _feed_polled(sitemap_url, f"error: {exc.__class__.__name__}: {exc}")
+        _feed_polled(normalize_url(sitemap_url), f"error: {exc.__class__.__name__}: {exc}")
         if getattr(exc, "transient", False):
             delay = backoff_seconds(self.request.retries + 1, settings)
             raise self.retry(exc=exc, countdown=delay) from exc
@@ -259,6 +273,8 @@ def fetch_sitemap(self: Task, sitemap_url: str, depth: int = 0) -> str:
     }
     report = enqueue_urls([e.loc for e in parsed.urls], origin="sitemap", hints=hints)
     _feed_polled(
-        sitemap_url, f"ok: {len(parsed.urls)} urls, {len(report.new)} new", seen=len(parsed.urls)
+        normalize_url(sitemap_url),
+        f"ok: {len(parsed.urls)} urls, {len(report.new)} new",
+        seen=len(parsed.urls),
     )
     return f"{len(parsed.urls)} urls, {len(parsed.sitemaps)} sitemaps, {len(report.new)} new"
