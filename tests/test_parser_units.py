@@ -23,7 +23,7 @@ from shared.contracts import NotAnArticle
         ),
         ("http://example.com", "http://example.com/"),
         ("https://example.com/p?q=%E4%B8%AD&gclid=1", "https://example.com/p?q=%E4%B8%AD"),
-        ("https://example.com/x?b=2&a=1", "https://example.com/x?b=2&a=1"),  # order kept
+        ("https://example.com/x?b=2&a=1", "https://example.com/x?a=1&b=2"),  # stable key order
     ],
 )
 def test_normalize_url(url: str, expected: str) -> None:

@@ -3,38 +3,22 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
-# Click-tracking parameters: they never change which article a URL points at.
-_TRACKING = re.compile(
-    r"^(utm_\w+|fbclid|gclid|dclid|gclsrc|msclkid|yclid|mc_cid|mc_eid|_ga|igshid|ocid|cmpid|"
-    r"xtor|at_medium|at_campaign|ref_src|spm)$",
-    re.I,
-)
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+from services.fetcher.errors import InvalidURL
+from services.fetcher.urls import normalize_url as identity_url
 
 
 def normalize_url(url: str, base: str | None = None) -> str:
-    """Absolute URL with lowercase scheme/host, no default port, fragment or tracking params."""
+    """Absolute URL normalized exactly like document URLs (services/fetcher/urls.py), so a
+    canonical URL and the URL it was fetched under compare equal. ValueError on junk."""
     url = url.strip()
     if base:
         url = urljoin(base, url)
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".")
-    netloc = host
-    if parts.port and _DEFAULT_PORTS.get(scheme) != parts.port:
-        netloc = f"{host}:{parts.port}"
-    if parts.username:
-        netloc = f"{parts.username}@{netloc}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        kept = [(k, v) for k, v in pairs if not _TRACKING.match(k)]
-        if len(kept) != len(pairs):  # re-encode only when something was dropped
-            query = urlencode(kept)
-    path = parts.path or "/"
-    return urlunsplit((scheme, netloc, path, query, ""))
+    try:
+        return identity_url(url)
+    except InvalidURL as exc:
+        raise ValueError(str(exc)) from exc
 
 
 _NOT_SECTION = re.compile(
