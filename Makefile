@@ -35,9 +35,22 @@ format: install
 test: install services lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-bench: install
-	$(PY) bench/extraction.py
-	$(PY) bench/entities.py
+BENCH_VENV := .venv-bench
+BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
+
+# Benchmarks run in their own venv: the peers they compare against (news-please) pull in
+# packages that would change the test venv's behaviour.
+$(BENCH_STAMP): pyproject.toml requirements.lock
+	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install -q --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install -q -r requirements.lock
+	$(BENCH_VENV)/bin/python -m pip install -q -e '.[bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP) services
+	$(BENCH_VENV)/bin/python bench/extraction.py
+	$(BENCH_VENV)/bin/python bench/entities.py
+	$(BENCH_VENV)/bin/python bench/e2e.py
 
 clean:
-	rm -rf $(VENV) .data .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) .data .pytest_cache .ruff_cache
