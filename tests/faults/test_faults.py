@@ -124,7 +124,7 @@ def test_redis_restart_loses_queued_work(pipeline: Pipeline) -> None:
     workers reconnect and the sweeper re-sends the work from PostgreSQL's states.
     """
     started = time.monotonic()
-    assert pipeline.enqueue(pipeline.site.articles(1000, 36)).returncode == 0
+    assert pipeline.enqueue(pipeline.site.articles(1000, 30)).returncode == 0
     pipeline.enqueue(_failing_urls(pipeline, "r1"), expect="failed")
     waited = pipeline.rds.client()
     ok = _wait(lambda: _count(pipeline, "enriched") >= 3, 90)
@@ -149,7 +149,7 @@ def test_postgres_down_30s_under_load(pipeline: Pipeline) -> None:
     keep their state meanwhile; the sweeper re-sends anything whose retries were lost.
     """
     started = time.monotonic()
-    assert pipeline.enqueue(pipeline.site.articles(2000, 36)).returncode == 0
+    assert pipeline.enqueue(pipeline.site.articles(2000, 30)).returncode == 0
     pipeline.enqueue(_failing_urls(pipeline, "p1"), expect="failed")
     assert _wait(lambda: _count(pipeline, "enriched") >= 3, 90), pipeline.status()
     done_before = _count(pipeline, "enriched")
