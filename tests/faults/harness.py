@@ -417,6 +417,10 @@ class Site:
     def articles(self, start: int, count: int) -> list[str]:
         return [f"{self.base}/news/{n}.html" for n in range(start, start + count)]
 
+    def set_delay(self, low: float, high: float) -> None:
+        """Seconds each page takes to answer (uniform in [low, high])."""
+        self.server.delay = (low, high)
+
     def set_robots_delay(self, seconds: float) -> None:
         self.server.robots_delay = seconds
 

@@ -66,6 +66,9 @@ def pipeline(infra, request) -> Iterator[Pipeline]:
     if not rds.answers():
         rds.start()
     rds.client().flushall()
+    site: Site = infra["site"]
+    # slow pages (0.3-1 s) where kills must land mid-fetch, a busy but quicker site otherwise
+    site.set_delay(*((0.3, 1.0) if "kill" in request.node.name else (0.2, 0.6)))
     name = request.node.name.removeprefix("test_")[:20]
     pipe = Pipeline(pg, rds, infra["site"], name, infra["root"] / "logs")
     try:
