@@ -8,6 +8,7 @@ from __future__ import annotations
 from celery import Celery
 from kombu import Exchange, Queue
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared.config import load_settings
@@ -26,8 +27,9 @@ TASK_ROUTES = {
 
 # Infrastructure outages (PostgreSQL restarting, Redis unreachable) are retried by Celery with
 # backoff; the document keeps its state meanwhile, and the sweeper is the backstop.
+INFRA_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
 INFRA_RETRY = {
-    "autoretry_for": (OperationalError, InterfaceError, RedisConnectionError),
+    "autoretry_for": INFRA_ERRORS,
     "retry_backoff": 2,
     "retry_backoff_max": 60,
     "retry_jitter": True,

@@ -121,7 +121,8 @@ class Document(Base):
 class Article(Base):
     __tablename__ = "articles"
     __table_args__ = (
-        Index("ix_articles_content_hash", "content_hash"),
+        # exact copies under another URL are one article: the second document is a `duplicate`
+        Index("ix_articles_content_hash", "content_hash", unique=True),
         Index("ix_articles_published_at", "published_at"),
         Index("ix_articles_lsh_bands", "lsh_bands", postgresql_using="gin"),
     )

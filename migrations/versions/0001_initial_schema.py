@@ -155,7 +155,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("canonical_url", name=op.f("uq_articles_canonical_url")),
         sa.UniqueConstraint("document_id", name=op.f("uq_articles_document_id")),
     )
-    op.create_index("ix_articles_content_hash", "articles", ["content_hash"], unique=False)
+    op.create_index("ix_articles_content_hash", "articles", ["content_hash"], unique=True)
     op.create_index("ix_articles_published_at", "articles", ["published_at"], unique=False)
     op.create_table(
         "article_cited_sources",

@@ -18,7 +18,7 @@ from services.fetcher.http import fetch as http_fetch
 from services.fetcher.ratelimit import interval_for, reserve
 from services.fetcher.robots import RobotsCache, check_robots
 from services.fetcher.urls import host_of, normalize_url
-from shared.celery_app import INFRA_RETRY, app
+from shared.celery_app import INFRA_ERRORS, INFRA_RETRY, app
 from shared.config import Settings, load_settings
 from shared.contracts import PipelineError
 from shared.db import session_scope
@@ -63,6 +63,8 @@ def fetch(self: Task, document_id: int) -> str:
                 last_modified=last_modified,
                 before_hop=_robots_guard(settings),
             )
+    except INFRA_ERRORS:
+        raise  # our Redis/PostgreSQL, not the page: INFRA_RETRY runs the task again, uncharged
     except Exception as exc:  # recorded on the document, never dropped
         return _record_failure(document_id, exc, attempts + 1, settings)
 

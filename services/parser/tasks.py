@@ -173,8 +173,8 @@ def _store(document_id: int, parsed: ParsedArticle) -> int | None:
         ).returning(Article.id)
         try:
             article_id = db.execute(stmt).scalar_one()
-        except IntegrityError as exc:  # a concurrent parse stored the same canonical URL
-            raise _Duplicate(f"canonical URL {parsed.canonical_url} already stored") from exc
+        except IntegrityError as exc:  # a concurrent parse stored the same URL or content
+            raise _Duplicate(f"canonical URL or content already stored ({exc.orig})") from exc
         doc_fields = {}
         if parsed.fetched_at is not None:
             doc_fields["fetched_at"] = parsed.fetched_at
