@@ -8,7 +8,11 @@ afterwards), Redis DB 12 at REDIS_URL (flushed before and after), one solo Celer
 with NEWSFLOW_METRICS=1. Then news-please 1.6.16's extraction alone (`NewsPlease.from_html`) on
 the same pages in a subprocess. Prints one table.
 
-    .venv/bin/python bench/e2e.py [--limit N] [--redis-db 12] [--no-newsplease] [--profile]
+    make bench      # or: .venv-bench/bin/python bench/e2e.py [--limit N] [--redis-db 12]
+                    #                 [--no-newsplease] [--profile] [--py-spy]
+
+news-please lives in the bench venv (`.venv-bench`, extra `bench`), not in the test venv; when
+the running interpreter lacks it, .venv-bench/bin/python runs that part.
 
 CPU per stage is the worker process's CPU time (psutil: user + system) from "ready" to "idle",
 divided by the articles enriched; worker start-up (imports) is left out, the enricher's lazy model
@@ -25,6 +29,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -325,6 +330,8 @@ def pyspy_breakdown(raw_files: dict[str, Path]) -> str:
 
 def start_pyspy(pid: int, out: Path) -> subprocess.Popen:
     exe = Path(sys.executable).parent / "py-spy"
+    if not exe.exists():
+        exe = Path(shutil.which("py-spy") or ROOT / ".venv-bench" / "bin" / "py-spy")
     return subprocess.Popen(
         [str(exe), "record", "--pid", str(pid), "--format", "raw", "--rate", "200",
          "--output", str(out)],
@@ -355,6 +362,16 @@ print(json.dumps({"pages": len(pages), "with_text": ok, "cpu": cpu, "import_cpu"
 """
 
 
+def _newsplease_python() -> str:
+    """This interpreter when it has news-please, else the bench venv's."""
+    import importlib.util
+
+    if importlib.util.find_spec("newsplease") is not None:
+        return sys.executable
+    bench = ROOT / ".venv-bench" / "bin" / "python"
+    return str(bench) if bench.exists() else sys.executable
+
+
 def _decode(body: bytes, ctype: str) -> str:
     m = re.search(r"charset=([\w.:-]+)", ctype)
     try:
@@ -375,7 +392,7 @@ def run_newsplease(pages: list[dict[str, Any]], base: str) -> dict[str, Any] | N
         )
     try:
         out = subprocess.run(
-            [sys.executable, "-c", _NEWSPLEASE, f.name], capture_output=True, text=True,
+            [_newsplease_python(), "-c", _NEWSPLEASE, f.name], capture_output=True, text=True,
             timeout=1800,
         )  # fmt: skip
         if out.returncode != 0:
