@@ -40,7 +40,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -73,14 +73,20 @@ def load_pages(data: Path, limit: int | None) -> list[dict[str, Any]]:
     return pages
 
 
+def _route_key(path: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """Path and sorted query: the fetcher asks for normalized URLs (query parameters sorted)."""
+    parts = urlsplit(path)
+    return parts.path, tuple(sorted(parse_qsl(parts.query, keep_blank_values=True)))
+
+
 class _Handler(BaseHTTPRequestHandler):
-    routes: dict[str, tuple[str, bytes]] = {}
+    routes: dict[tuple, tuple[str, bytes]] = {}
 
     def do_GET(self) -> None:  # noqa: N802
         if self.path == "/robots.txt":
             ctype, body = "text/plain", b"User-agent: *\nAllow: /\n"
-        elif self.path in self.routes:
-            ctype, body = self.routes[self.path]
+        elif _route_key(self.path) in self.routes:
+            ctype, body = self.routes[_route_key(self.path)]
         else:
             self.send_response(404)
             self.send_header("Content-Length", "0")
@@ -97,7 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def serve(pages: list[dict[str, Any]]) -> tuple[ThreadingHTTPServer, str]:
-    _Handler.routes = {p["path"]: (p["content_type"], p["body"]) for p in pages}
+    _Handler.routes = {_route_key(p["path"]): (p["content_type"], p["body"]) for p in pages}
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
