@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test lint format up services bench clean
+.PHONY: install demo test faults lint format up services bench clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ $(BENCH_STAMP): pyproject.toml requirements.lock
 	$(BENCH_VENV)/bin/python -m pip install -q -r requirements.lock
 	$(BENCH_VENV)/bin/python -m pip install -q -e '.[bench]'
 	touch $(BENCH_STAMP)
+
+faults: install services
+	$(PY) -m pytest -q -s tests/faults
 
 bench: $(BENCH_STAMP) services
 	$(BENCH_VENV)/bin/python bench/extraction.py
