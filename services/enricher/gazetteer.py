@@ -173,24 +173,12 @@ class Gazetteer:
     def traditional(self, text: str) -> str:
         return "".join(self.s2t.get(c, c) for c in text)
 
-    def _leftmost_longest(
-        self, auto: ahocorasick.Automaton, text: str
-    ) -> list[tuple[int, int, int]]:
-        hits = []
-        for end, (n, idx) in auto.iter(text):
-            hits.append((end - n + 1, end + 1, idx))
-        hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
-        out: list[tuple[int, int, int]] = []
-        last = 0
-        for s, e, idx in hits:
-            if s >= last:
-                out.append((s, e, idx))
-                last = e
-        return out
+    def _match(self, auto: ahocorasick.Automaton, text: str) -> list[tuple[int, int, int]]:
+        return _leftmost_longest([(end - n + 1, end + 1, i) for end, (n, i) in auto.iter(text)])
 
     def match_zh(self, simp_text: str) -> list[tuple[int, int, int]]:
         """(start, end, entry index), leftmost-longest, on simplified text."""
-        return self._leftmost_longest(self.zh_auto, simp_text)
+        return self._match(self.zh_auto, simp_text)
 
     def match_latin(self, text: str) -> list[tuple[int, int, int]]:
         """Case-sensitive Latin alias hits that start and end on word boundaries."""
@@ -209,14 +197,19 @@ class Gazetteer:
             ):
                 continue
             hits.append((s, e, idx))
-        hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
-        out: list[tuple[int, int, int]] = []
-        last = 0
-        for s, e, idx in hits:
-            if s >= last:
-                out.append((s, e, idx))
-                last = e
-        return out
+        return _leftmost_longest(hits)
+
+
+def _leftmost_longest(hits: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Non-overlapping (start, end, idx) hits: leftmost first, the longest at each start."""
+    hits.sort(key=lambda h: (h[0], -(h[1] - h[0])))
+    out: list[tuple[int, int, int]] = []
+    last = 0
+    for s, e, idx in hits:
+        if s >= last:
+            out.append((s, e, idx))
+            last = e
+    return out
 
 
 def get_gazetteer() -> Gazetteer:
