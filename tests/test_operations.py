@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from threading import Thread
 
 import pytest
 from sqlalchemy import select, update
@@ -14,6 +12,7 @@ from sqlalchemy import select, update
 from shared.db import session_scope
 from shared.models import Article, DocState, Document
 from tests.conftest import ROOT, manage
+from tests.httpserver import LocalServer, Request, static
 
 
 def _export() -> list[dict]:
@@ -50,39 +49,32 @@ def test_reparse_and_reenrich_from_stored_raw_responses(clean_db, workers):
     assert manage("reenrich", "--domain", "example.org").stdout.startswith("re-sent 0")
 
 
-class _Flaky(BaseHTTPRequestHandler):
-    healthy = False
-
-    def do_GET(self) -> None:  # noqa: N802
-        page = (ROOT / "tests/e2e_pages/en_article.html").read_bytes()
-        status, body = (200, page) if self.healthy or self.path == "/robots.txt" else (404, b"")
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture()
 def flaky_site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Flaky)
-    Thread(target=server.serve_forever, daemon=True).start()
-    _Flaky.healthy = False
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    """Answers 404 until `healthy` is set, then the article."""
+    page = (ROOT / "tests/e2e_pages/en_article.html").read_bytes()
+    state = {"healthy": False}
+
+    def story(req: Request) -> None:
+        req.respond(
+            *((200, page) if state["healthy"] else (404, b"")), {"Content-Type": "text/html"}
+        )
+
+    with LocalServer() as srv:
+        srv.route("/story", story)
+        srv.route("/robots.txt", static(b"", status=404))
+        srv.state = state  # type: ignore[attr-defined]
+        yield srv
 
 
 def test_retry_failed_documents_by_error_class(clean_db, workers, flaky_site):
-    url = f"{flaky_site}/story"
+    url = flaky_site.url("/story")
     assert "1 new" in manage("enqueue", url).stdout
     assert manage("wait", "--timeout", "60").returncode == 0
     status = json.loads(manage("status", "--json").stdout)
     assert status["documents"]["failed"] == 1 and status["errors"] == {"ClientError": 1}
 
-    _Flaky.healthy = True
+    flaky_site.state["healthy"] = True
     assert "re-sent 0" in manage("retry", "--error", "FetchTimeout").stdout
     assert "re-sent 1" in manage("retry", "--error", "ClientError").stdout
     assert manage("wait", "--timeout", "60").returncode == 0

@@ -4,50 +4,29 @@ three Celery worker processes over Redis, rows in PostgreSQL, checked through `e
 from __future__ import annotations
 
 import json
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from threading import Thread
 
 import pytest
 
 from tests.conftest import ROOT, manage
+from tests.httpserver import LocalServer, static
 
 PAGES = Path(__file__).parent / "e2e_pages"
 ZH_PATH = "/news/world/2024/03/12/japan-fm-beijing.html"
 EN_PATH = "/en/eu-sanctions"
 
 
-class _Site(BaseHTTPRequestHandler):
-    routes = {
-        ZH_PATH: (200, "text/html; charset=utf-8", (PAGES / "zh_article.html").read_bytes()),
-        EN_PATH: (200, "text/html", (PAGES / "en_article.html").read_bytes()),
-        "/robots.txt": (404, "text/plain", b"not found"),
-        "/missing": (404, "text/html", b"<html><body>Not found</body></html>"),
-        "/broken": (500, "text/html", b"<html><body>Internal error</body></html>"),
-    }
-    hits: dict[str, int] = {}
-
-    def do_GET(self) -> None:  # noqa: N802
-        path = self.path.split("?")[0]
-        self.hits[path] = self.hits.get(path, 0) + 1
-        status, ctype, body = self.routes.get(path, (404, "text/plain", b"no"))
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture()
 def site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
-    Thread(target=server.serve_forever, daemon=True).start()
-    _Site.hits = {}
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with LocalServer() as srv:
+        srv.route(ZH_PATH, static((PAGES / "zh_article.html").read_bytes()))
+        srv.route(
+            EN_PATH, static((PAGES / "en_article.html").read_bytes(), content_type="text/html")
+        )
+        srv.route("/robots.txt", static(b"not found", status=404, content_type="text/plain"))
+        srv.route("/missing", static(b"<html><body>Not found</body></html>", status=404))
+        srv.route("/broken", static(b"<html><body>Internal error</body></html>", status=500))
+        yield srv
 
 
 def _export() -> dict[str, dict]:
@@ -65,11 +44,11 @@ def _status() -> dict:
 
 def test_urls_and_snapshots_flow_through_three_workers(clean_db, workers, site):
     urls = [
-        f"{site}{ZH_PATH}",
-        f"{site}{ZH_PATH}?utm_source=twitter#comments",  # same page once normalized
-        f"{site}{EN_PATH}",
-        f"{site}/missing",
-        f"{site}/broken",
+        site.url(ZH_PATH),
+        site.url(ZH_PATH + "?utm_source=twitter#comments"),  # same page once normalized
+        site.url(EN_PATH),
+        site.url("/missing"),
+        site.url("/broken"),
     ]
     out = manage("enqueue", *urls)
     assert out.returncode == 0, out.stderr
@@ -92,8 +71,8 @@ def test_urls_and_snapshots_flow_through_three_workers(clean_db, workers, site):
     assert docs["failed"] == 2, st
     assert st["in_progress"] == 0 and not any(st["queues"].values())
     assert st["errors"].get("ClientError") == 1 or st["errors"].get("HTTPError"), st
-    assert _Site.hits[ZH_PATH] == 1  # fetched once although enqueued three times
-    assert _Site.hits["/broken"] >= 2  # a 500 is retried before it fails
+    assert site.hits(ZH_PATH) == 1  # fetched once although enqueued three times
+    assert site.hits("/broken") >= 2  # a 500 is retried before it fails
 
     articles = _export()
     assert len(articles) == 7
@@ -108,7 +87,7 @@ def test_urls_and_snapshots_flow_through_three_workers(clean_db, workers, site):
     assert ("普京", "PER") in names
     assert "朝中社" in {c["name"] for c in seed0["cited_sources"]}
 
-    zh = articles[f"{site}/news/world/2024/03/12/japan-fm-beijing.html"]
+    zh = articles[site.url(ZH_PATH)]
     assert zh["title"] == "日本外相抵达北京 与王毅举行会谈"
     assert zh["published_at"] == "2024-03-12T01:30:00Z"
     assert zh["language"] == "zh"
