@@ -592,13 +592,17 @@ class Pipeline:
 
         True when the kill landed while a task was in flight.
         """
+        t0 = time.monotonic()
         mid = _wait_until(lambda: self.in_flight(queue), timeout, 0.02)
+        waited = time.monotonic() - t0
         if mid and settle:
             time.sleep(settle)
         proc = self.workers[queue]
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-        self.events.append(f"kill -9 {queue} ({'mid-task' if mid else 'idle'})")
+        self.events.append(
+            f"kill -9 {queue} ({'mid-task' if mid else 'idle'}, after {waited:.1f}s waiting)"
+        )
         self.start_worker(queue)
         return mid
 

@@ -106,13 +106,14 @@ def test_kill_workers_mid_task(pipeline: Pipeline) -> None:
     started = time.monotonic()
     mid = {q: 0 for q in STAGE_QUEUES}
     for rnd in range(3):
-        out = pipeline.enqueue(pipeline.site.articles(rnd * 100, 14))
+        out = pipeline.enqueue(pipeline.site.articles(rnd * 100, 10))
         assert out.returncode == 0, out.stderr
         pipeline.enqueue(_failing_urls(pipeline, f"k{rnd}"), expect="failed")
         for q in STAGE_QUEUES:
             # a fetch spends 0.3-1 s in the slow page: let it get into the download first
             mid[q] += pipeline.kill_mid_task(q, timeout=60, settle=0.15 if q == "fetch" else 0)
     kills = ", ".join(f"{q} {mid[q]}/3" for q in STAGE_QUEUES)
+    print("\n".join(pipeline.events), f"kills done after {time.monotonic() - started:.0f}s")
     audit, recovered = _finish(pipeline, "kill -9 workers", started, f"mid-task kills: {kills}")
     assert_recovered(pipeline, audit, recovered)
     for q in STAGE_QUEUES:
