@@ -88,6 +88,8 @@ def _count(pipe: Pipeline, state: str) -> int:
 def _finish(pipe: Pipeline, fault: str, started: float, notes: str) -> tuple[Audit, bool]:
     recovered = pipe.wait_idle(timeout=150)
     audit = pipe.audit()
+    if pipe.settled and not pipe.wait_ok:
+        notes += "; `manage.py wait` never idle (stale unacked)"
     record(fault, audit, notes, time.monotonic() - started, pipe.sweeper_resent())
     return audit, recovered
 
