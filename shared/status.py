@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
 from sqlalchemy import func, select
@@ -65,8 +67,32 @@ def is_idle() -> bool:
     docs = document_counts()
     if sum(docs[s.value] for s in IN_PROGRESS) or any(queue_lengths().values()):
         return False
-    # kombu keeps messages a worker has taken (running, or waiting for a countdown) in `unacked`
-    return not get_redis().hlen("unacked")
+    return not discovery_in_flight()
+
+
+# Tasks whose progress no document state shows (they create documents). Stage tasks are
+# covered by the documents' states, which the sweeper keeps moving even if a message is lost.
+_UNTRACKED_TASKS = {"newsflow.fetch_feed", "newsflow.fetch_sitemap", "newsflow.poll_feeds"}
+# A message reserved longer ago than this belongs to a dead worker (a feed fetch is bounded by
+# the fetch deadline); Redis gives it back after the visibility timeout.
+_RESERVED_STALE_AFTER = 600.0
+
+
+def discovery_in_flight() -> bool:
+    """A feed/sitemap task reserved by a live worker (running, or waiting for its countdown)."""
+    rds = get_redis()
+    fresh = rds.zrangebyscore("unacked_index", time.time() - _RESERVED_STALE_AFTER, "+inf")
+    for tag in fresh:
+        raw = rds.hget("unacked", tag)
+        if raw is None:
+            continue
+        try:
+            task = json.loads(raw)[0]["headers"]["task"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            return True  # unknown shape: assume it is work
+        if task in _UNTRACKED_TASKS:
+            return True
+    return False
 
 
 # A domain is flagged when a field's fill rate over the recent window falls this far below the
