@@ -108,7 +108,8 @@ class Document(Base):
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
     # the raw response body, zlib-compressed, so anything can be re-parsed later
-    raw_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # deferred: loaded only by code that reads it (parse), not with every document
+    raw_body: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     raw_size: Mapped[int | None] = mapped_column(Integer)
     # metadata that came with the URL (feed item, sitemap news tags), JSON
     hints: Mapped[dict[str, Any] | None] = mapped_column(JSONB)

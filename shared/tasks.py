@@ -16,8 +16,18 @@ from shared.celery_app import INFRA_RETRY, app
 from shared.config import load_settings
 from shared.db import session_scope
 from shared.models import Article, DocState, Document, Feed
+from shared.status import queue_lengths
 
 log = logging.getLogger(__name__)
+
+# Waiting states: their message sits in a queue. While that queue still holds messages the
+# document may simply be waiting its turn behind a backlog, so it is not re-sent yet (that would
+# pile up copies); once the queue is empty, a document still waiting has lost its message.
+_WAITING_QUEUE = {
+    DocState.queued: "fetch",
+    DocState.fetched: "parse",
+    DocState.parsed: "enrich",
+}
 
 # state -> the task that moves it on
 _NEXT_TASK = {
@@ -34,12 +44,14 @@ def sweep(lease_seconds: int | None = None, limit: int = 5000) -> dict[str, int]
     """Re-send the next task for documents stuck in a state for longer than the lease."""
     lease = lease_seconds if lease_seconds is not None else load_settings().lease_seconds
     cutoff = datetime.now(UTC) - timedelta(seconds=lease)
+    backlog = queue_lengths()
+    states = [s for s in _NEXT_TASK if not backlog.get(_WAITING_QUEUE.get(s, ""), 0)]
     resent: dict[str, int] = {}
     with session_scope() as db:
         rows = db.execute(
             select(Document.id, Document.state, Article.id)
             .outerjoin(Article, Article.document_id == Document.id)
-            .where(Document.state.in_(list(_NEXT_TASK)), Document.state_changed_at < cutoff)
+            .where(Document.state.in_(states), Document.state_changed_at < cutoff)
             .order_by(Document.state_changed_at)
             .limit(limit)
             .with_for_update(of=Document, skip_locked=True)

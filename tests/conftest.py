@@ -151,7 +151,7 @@ def workers(database: str, redis_db: redis.Redis, tmp_path_factory) -> Iterator[
 
 
 def manage(
-    *args: str, timeout: float = 300, input: str | None = None
+    *args: str, timeout: float = 300, input: str | None = None, env: dict | None = None
 ) -> subprocess.CompletedProcess:
     """Run `python manage.py ...` as an operator would, with the test environment."""
     return subprocess.run(
@@ -161,4 +161,14 @@ def manage(
         text=True,
         timeout=timeout,
         input=input,
+        env={**os.environ, **(env or {})},
     )
+
+
+@pytest.fixture()
+def idle_broker(clean_db):
+    """A Redis DB of its own that no worker consumes: messages stay where they were sent."""
+    from tests.httpserver import claim_redis_db
+
+    with claim_redis_db() as client:
+        yield client

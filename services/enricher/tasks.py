@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from shared.models import (
     ArticleEntity,
     CitedSource,
     DocState,
+    Document,
     Entity,
     Publisher,
 )
@@ -34,12 +35,15 @@ log = logging.getLogger(__name__)
 @app.task(name="newsflow.enrich", **INFRA_RETRY)
 def enrich(article_id: int) -> str:
     with session_scope() as db:
-        article = db.get(Article, article_id)
-        if article is None:
-            return "skipped"
+        row = db.execute(
+            select(Article, Document.state)
+            .join(Document, Document.id == Article.document_id)
+            .where(Article.id == article_id)
+        ).first()
+        if row is None or row[1] != DocState.parsed:
+            return "skipped"  # unknown, already enriched by an earlier delivery, or reset
+        article = row[0]
         document_id = article.document_id
-        if article.document.state != DocState.parsed:
-            return "skipped"  # already enriched by an earlier delivery, or reset meanwhile
         try:
             with stage_cpu("enrich"):
                 result = extract(

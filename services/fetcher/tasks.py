@@ -43,11 +43,16 @@ def fetch(self: Task, document_id: int) -> str:
     """Download one document; on success store the raw response and send it to parse."""
     settings = load_settings()
     with session_scope() as db:
-        if not transition(db, document_id, from_states=CLAIMABLE, to=DocState.fetching):
-            return "skipped"  # already fetched (duplicate message) or unknown id
-        doc = db.get(Document, document_id)
-        assert doc is not None
-        url, etag, last_modified, attempts = doc.url, doc.etag, doc.last_modified, doc.attempts
+        claimed = transition(
+            db,
+            document_id,
+            from_states=CLAIMABLE,
+            to=DocState.fetching,
+            returning=(Document.url, Document.etag, Document.last_modified, Document.attempts),
+        )
+    if claimed is None:
+        return "skipped"  # already fetched (duplicate message) or unknown id
+    url, etag, last_modified, attempts = claimed
 
     try:
         wait = polite_wait(url, settings)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, undefer
 
 from services.parser import parse_feed_item, parse_page, parse_snapshot
 from shared import minhash
@@ -65,13 +66,15 @@ def apply_hints(parsed: ParsedArticle, hints: dict) -> ParsedArticle:
 
 @app.task(name="newsflow.parse", **INFRA_RETRY)
 def parse(document_id: int) -> str:
+    """Raw response -> article row, in one transaction; then send the article to enrich."""
     with session_scope() as db:
-        doc = db.get(Document, document_id)
+        doc = db.get(Document, document_id, options=[undefer(Document.raw_body)])
         if doc is None or doc.state != DocState.fetched:
             return "skipped"  # unknown, or already parsed by an earlier delivery
         try:
             with stage_cpu("parse"):
                 parsed = parse_document(doc)
+                signature = minhash.signature(f"{parsed.title or ''}\n{parsed.body}")
         except NotAnArticle as exc:
             transition(
                 db, document_id, from_states=(DocState.fetched,), to=DocState.rejected,
@@ -85,16 +88,14 @@ def parse(document_id: int) -> str:
                 **error_fields(exc),
             )  # fmt: skip
             return "failed"
-
-    try:
-        article_id = _store(document_id, parsed)
-    except _Duplicate as dup:
-        with session_scope() as db:
+        try:
+            article_id = _store(db, document_id, parsed, signature)
+        except _Duplicate as dup:
             transition(
                 db, document_id, from_states=(DocState.fetched,), to=DocState.duplicate,
                 last_error_class="Duplicate", last_error_message=str(dup),
             )  # fmt: skip
-        return "duplicate"
+            return "duplicate"
     if article_id is not None:
         app.send_task("newsflow.enrich", (article_id,))
     return "parsed"
@@ -127,64 +128,66 @@ def _near_duplicate_of(db, document_id: int, signature: list[int], body_len: int
     return None
 
 
-def _store(document_id: int, parsed: ParsedArticle) -> int | None:
-    """Upsert the article of this document and move it to parsed; the new article id."""
+def _store(
+    db: Session, document_id: int, parsed: ParsedArticle, signature: list[int]
+) -> int | None:
+    """Upsert the article of this document and move it to parsed; the new article id.
+
+    The unique canonical URL and content hash decide duplicates (no check-then-insert race).
+    """
     digest = content_hash(parsed.body)
-    signature = minhash.signature(f"{parsed.title or ''}\n{parsed.body}")
-    with session_scope() as db:
-        other = db.execute(
+    values = dict(
+        document_id=document_id,
+        url=parsed.url,
+        canonical_url=parsed.canonical_url,
+        title=parsed.title,
+        lead=parsed.lead,
+        body=parsed.body,
+        authors=parsed.authors,
+        published_at=parsed.published_at,
+        updated_at=parsed.updated_at,
+        time_rule=parsed.time_rule,
+        language=parsed.language,
+        section=parsed.section,
+        tags=parsed.tags,
+        image_url=parsed.image_url,
+        image_caption=parsed.image_caption,
+        image_credit=parsed.image_credit,
+        site_name=parsed.site_name,
+        flags=parsed.flags,
+        content_hash=digest,
+        extractor_version=parsed.extractor,
+        minhash=signature,
+        lsh_bands=minhash.bands(signature),
+        duplicate_of=_near_duplicate_of(db, document_id, signature, len(parsed.body)),
+    )
+    stmt = insert(Article).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[Article.document_id],
+        set_={k: stmt.excluded[k] for k in values if k != "document_id"}
+        | {"parsed_at": func.now(), "enriched_at": None},
+    ).returning(Article.id)
+    try:
+        article_id = db.execute(stmt).scalar_one()
+    except IntegrityError as exc:
+        db.rollback()  # the caller records the duplicate in a fresh transaction
+        other = db.scalar(
             select(Article.document_id).where(
                 Article.document_id != document_id,
                 (Article.canonical_url == parsed.canonical_url) | (Article.content_hash == digest),
             )
-        ).first()
-        if other is not None:
-            raise _Duplicate(f"same canonical URL or content as document {other[0]}")
-        values = dict(
-            document_id=document_id,
-            url=parsed.url,
-            canonical_url=parsed.canonical_url,
-            title=parsed.title,
-            lead=parsed.lead,
-            body=parsed.body,
-            authors=parsed.authors,
-            published_at=parsed.published_at,
-            updated_at=parsed.updated_at,
-            time_rule=parsed.time_rule,
-            language=parsed.language,
-            section=parsed.section,
-            tags=parsed.tags,
-            image_url=parsed.image_url,
-            image_caption=parsed.image_caption,
-            image_credit=parsed.image_credit,
-            site_name=parsed.site_name,
-            flags=parsed.flags,
-            content_hash=digest,
-            extractor_version=parsed.extractor,
-            minhash=signature,
-            lsh_bands=minhash.bands(signature),
-            duplicate_of=_near_duplicate_of(db, document_id, signature, len(parsed.body)),
         )
-        stmt = insert(Article).values(**values)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Article.document_id],
-            set_={k: stmt.excluded[k] for k in values if k != "document_id"}
-            | {"parsed_at": func.now(), "enriched_at": None},
-        ).returning(Article.id)
-        try:
-            article_id = db.execute(stmt).scalar_one()
-        except IntegrityError as exc:  # a concurrent parse stored the same URL or content
-            raise _Duplicate(f"canonical URL or content already stored ({exc.orig})") from exc
-        doc_fields = {}
-        if parsed.fetched_at is not None:
-            doc_fields["fetched_at"] = parsed.fetched_at
-        moved = transition(
-            db,
-            document_id,
-            from_states=(DocState.fetched,),
-            to=DocState.parsed,
-            last_error_class=None,
-            last_error_message=None,
-            **doc_fields,
-        )
-        return article_id if moved else None
+        raise _Duplicate(f"same canonical URL or content as document {other}") from exc
+    doc_fields = {}
+    if parsed.fetched_at is not None:
+        doc_fields["fetched_at"] = parsed.fetched_at
+    moved = transition(
+        db,
+        document_id,
+        from_states=(DocState.fetched,),
+        to=DocState.parsed,
+        last_error_class=None,
+        last_error_message=None,
+        **doc_fields,
+    )
+    return article_id if moved else None
