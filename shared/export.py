@@ -71,6 +71,7 @@ def article_record(a: Article) -> dict[str, Any]:
             for link in sorted(a.source_links, key=lambda x: -x.mentions)
         ],
         "state": a.document.state.value,
+        "attempts": a.document.attempts,
         "fetched_at": iso_z(a.document.fetched_at),
         "parsed_at": iso_z(a.parsed_at),
         "enriched_at": iso_z(a.enriched_at),
@@ -94,7 +95,7 @@ def iter_articles(since: datetime | None = None, batch: int = 500) -> Iterator[d
                 .limit(batch)
                 .options(
                     selectinload(Article.document).load_only(
-                        Document.url, Document.state, Document.fetched_at
+                        Document.url, Document.state, Document.fetched_at, Document.attempts
                     ),
                     selectinload(Article.publisher),
                     selectinload(Article.entity_links).selectinload(ArticleEntity.entity),
