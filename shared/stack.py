@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -25,6 +26,8 @@ from shared.config import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("fetch", "parse", "enrich")
+# 3 missed pings 30 s apart: longer than any task (a fetch is bounded by its 30 s deadline)
+WATCHDOG_INTERVAL = 30.0
 
 
 def postgres_answers(url: str) -> bool:
@@ -161,11 +164,60 @@ def stop_processes(procs: list[subprocess.Popen], timeout: float = 15.0) -> None
             p.wait()
 
 
+class WorkerWatchdog:
+    """Restarts a worker that stops answering pings.
+
+    After its broker connection drops (a Redis restart), a Celery worker can stay alive but
+    consume nothing and answer nothing (celery/celery#8030, #9054); only a restart helps. A solo
+    worker cannot answer while it runs a task, so it must miss `misses` checks in a row (choose
+    the interval so that this is longer than the longest task).
+    """
+
+    def __init__(
+        self,
+        broker_url: str,
+        nodes: dict[str, str],
+        restart: Callable[[str], None],
+        misses: int = 3,
+    ) -> None:
+        self.broker_url = broker_url
+        self.nodes = nodes  # worker node name ("fetch@host") -> key passed to `restart`
+        self.restart = restart
+        self.misses = misses
+        self.missed = dict.fromkeys(nodes, 0)
+
+    def check(self, timeout: float = 2.0) -> list[str]:
+        """Ping every worker once; restart those that missed too many pings. Keys restarted."""
+        from shared.celery_app import app
+
+        if not redis_answers(self.broker_url):
+            return []  # the broker is down: nobody can answer, wait for it
+        with app.connection_for_write(self.broker_url) as conn:
+            replies = app.control.ping(
+                destination=list(self.nodes), timeout=timeout, connection=conn
+            )
+        answered = {name for reply in replies or [] for name in reply}
+        restarted = []
+        for node, key in self.nodes.items():
+            self.missed[node] = 0 if node in answered else self.missed[node] + 1
+            if self.missed[node] >= self.misses:
+                self.restart(key)
+                self.missed[node] = 0
+                restarted.append(key)
+        return restarted
+
+
 def run_stack(flower: bool = True, data_dir: Path = ROOT / ".data", flower_port: int = 5555) -> int:
     """`manage.py up`: everything in the foreground until Ctrl-C / SIGTERM."""
     services = ensure_services(data_dir)
     procs: list[subprocess.Popen] = []
+    workers: dict[str, subprocess.Popen] = {}
     stopping = False
+
+    def restart_worker(queue: str) -> None:
+        print(f"worker {queue} stopped answering: restarting it", file=sys.stderr, flush=True)
+        stop_processes([workers[queue]], timeout=5)
+        workers[queue] = start_worker(queue, log_file=sys.stdout)
 
     def _stop(signum, frame):  # noqa: ARG001
         nonlocal stopping
@@ -175,8 +227,14 @@ def run_stack(flower: bool = True, data_dir: Path = ROOT / ".data", flower_port:
     signal.signal(signal.SIGINT, _stop)
     try:
         subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate"], check=True, cwd=ROOT)
-        for q in (*STAGES, "maintenance"):
-            procs.append(start_worker(q, log_file=sys.stdout))
+        queues = (*STAGES, "maintenance")
+        for q in queues:
+            workers[q] = start_worker(q, log_file=sys.stdout)
+        host = socket.gethostname()
+        watchdog = WorkerWatchdog(
+            services.redis_url, {f"{q}@{host}": q for q in queues}, restart_worker
+        )
+        next_check = time.monotonic() + WATCHDOG_INTERVAL
         procs.append(
             subprocess.Popen(
                 celery_cmd(
@@ -209,11 +267,18 @@ def run_stack(flower: bool = True, data_dir: Path = ROOT / ".data", flower_port:
         )
         while not stopping:
             if any(p.poll() is not None for p in procs):
-                print("a process exited; stopping the stack", file=sys.stderr)
+                print("beat or flower exited; stopping the stack", file=sys.stderr)
                 break
+            for q, p in list(workers.items()):
+                if p.poll() is not None:  # killed (OOM, kill -9): its unacked work is swept
+                    print(f"worker {q} exited ({p.returncode}): restarting it", file=sys.stderr)
+                    workers[q] = start_worker(q, log_file=sys.stdout)
+            if time.monotonic() >= next_check:
+                watchdog.check()
+                next_check = time.monotonic() + WATCHDOG_INTERVAL
             time.sleep(0.5)
     finally:
-        stop_processes(procs)
+        stop_processes([*workers.values(), *procs])
         services.stop()
         print("newsflow stopped")
     return 0

@@ -4,6 +4,7 @@ all of them on SIGTERM."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -104,3 +105,37 @@ def test_up_starts_pip_packaged_services_and_stops_cleanly():
         if any(data_dir in part for part in p.info["cmdline"] or [])
     ]
     assert not leftovers  # PostgreSQL and Redis under the data folder are stopped too
+
+
+def test_watchdog_restarts_a_worker_that_stops_answering(database, redis_db):
+    """A worker alive but frozen (SIGSTOP: like a consumer hung after a broker restart) misses
+    pings; after `misses` checks the watchdog restarts it, and the new one answers."""
+    from shared.stack import WorkerWatchdog, start_worker, stop_processes
+    from tests.conftest import RUN_ID, TEST_REDIS_URL, wait_for_workers
+
+    name = f"watched-{RUN_ID}"
+    procs = {"maintenance": start_worker("maintenance", name=name)}
+    restarted: list[str] = []
+
+    def restart(queue: str) -> None:
+        restarted.append(queue)
+        stop_processes([procs[queue]], timeout=5)
+        procs[queue] = start_worker(queue, name=name)
+
+    try:
+        wait_for_workers([name])
+        node = f"{name}@{socket.gethostname()}"
+        dog = WorkerWatchdog(TEST_REDIS_URL, {node: "maintenance"}, restart, misses=2)
+        assert dog.check() == []  # it answers
+        frozen = procs["maintenance"]
+        os.kill(frozen.pid, signal.SIGSTOP)
+        assert dog.check(timeout=1) == []  # one miss is tolerated (a long task)
+        assert dog.check(timeout=1) == ["maintenance"]
+        assert restarted == ["maintenance"] and frozen.poll() is not None
+        wait_for_workers([name])
+        assert dog.check() == []
+    finally:
+        for p in procs.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(p.pid, signal.SIGCONT)
+        stop_processes(list(procs.values()))

@@ -24,13 +24,16 @@ from dataclasses import dataclass, field
 from glob import glob
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import redis
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGE_QUEUES = ("fetch", "parse", "enrich")
+if TYPE_CHECKING:
+    from shared.stack import WorkerWatchdog
+
 ALL_QUEUES = (*STAGE_QUEUES, "maintenance")
 # error classes that mean "the infrastructure was down", never a property of the page
 INFRA_ERRORS = {"OperationalError", "InterfaceError", "ConnectionError", "TimeoutError"}
@@ -589,6 +592,19 @@ class Pipeline:
             if routing_key == queue and not (eta and _in_future(eta)):
                 return True  # a task running now, not a retry held for its countdown
         return False
+
+    def watchdog(self) -> WorkerWatchdog:
+        """The same worker watchdog `manage.py up` runs, over this pipeline's workers."""
+        from shared.stack import WorkerWatchdog, stop_processes
+
+        def restart(queue: str) -> None:
+            self.events.append(f"watchdog restarted the unresponsive {queue} worker")
+            stop_processes([self.workers[queue]], timeout=5)
+            self.start_worker(queue)
+
+        host = socket.gethostname()
+        nodes = {f"{q}-{self.name}@{host}": q for q in ALL_QUEUES}
+        return WorkerWatchdog(self.env["REDIS_URL"], nodes, restart)
 
     def kill_mid_task(self, queue: str, timeout: float = 60, settle: float = 0.0) -> bool:
         """Wait until the worker runs a task, SIGKILL it (no warm shutdown), start a new one.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -86,7 +87,24 @@ def _count(pipe: Pipeline, state: str) -> int:
 
 
 def _finish(pipe: Pipeline, fault: str, started: float, notes: str) -> tuple[Audit, bool]:
-    recovered = pipe.wait_idle(timeout=150)
+    # As under `manage.py up`, a watchdog restarts a worker that stops answering pings (after a
+    # broker restart a Celery worker can hang without consuming: celery/celery#8030).
+    dog, stop = pipe.watchdog(), threading.Event()
+
+    def watch() -> None:
+        while not stop.wait(4):
+            dog.check(timeout=1)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        recovered = pipe.wait_idle(timeout=150)
+    finally:
+        stop.set()
+        watcher.join()
+    restarts = [e for e in pipe.events if e.startswith("watchdog")]
+    if restarts:
+        notes += "; " + "; ".join(restarts)
     audit = pipe.audit()
     if pipe.settled and not pipe.wait_ok:
         notes += "; `manage.py wait` never idle (stale unacked)"
