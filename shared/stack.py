@@ -186,7 +186,7 @@ class WorkerWatchdog:
         self.misses = misses
         self.missed = dict.fromkeys(nodes, 0)
 
-    def check(self, timeout: float = 2.0) -> list[str]:
+    def check(self, timeout: float = 5.0) -> list[str]:
         """Ping every worker once; restart those that missed too many pings. Keys restarted."""
         from shared.celery_app import app
 

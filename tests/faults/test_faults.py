@@ -92,8 +92,8 @@ def _finish(pipe: Pipeline, fault: str, started: float, notes: str) -> tuple[Aud
     dog, stop = pipe.watchdog(), threading.Event()
 
     def watch() -> None:
-        while not stop.wait(4):
-            dog.check(timeout=1)
+        while not stop.wait(5):  # 3 misses: 15 s without an answer (tasks here take <= 1 s)
+            dog.check(timeout=3)
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
