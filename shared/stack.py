@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+import redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -44,8 +45,6 @@ def postgres_answers(url: str) -> bool:
 
 
 def redis_answers(url: str) -> bool:
-    import redis
-
     try:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
     except Exception:
@@ -165,12 +164,14 @@ def stop_processes(procs: list[subprocess.Popen], timeout: float = 15.0) -> None
 
 
 class WorkerWatchdog:
-    """Restarts a worker that stops answering pings.
+    """Restarts a worker that has stopped working: no answer to pings while its queue holds
+    messages and does not shrink.
 
     After its broker connection drops (a Redis restart), a Celery worker can stay alive but
-    consume nothing and answer nothing (celery/celery#8030, #9054); only a restart helps. A solo
-    worker cannot answer while it runs a task, so it must miss `misses` checks in a row (choose
-    the interval so that this is longer than the longest task).
+    consume nothing and answer nothing (celery/celery#8030, #9054); only a restart helps. A busy
+    solo worker cannot answer pings while it runs a task, so silence alone is not enough: its
+    queue must also be stuck, `misses` checks in a row (choose the interval so that this is
+    longer than the longest task). `nodes` maps node names to the queue each one consumes.
     """
 
     def __init__(
@@ -185,6 +186,7 @@ class WorkerWatchdog:
         self.restart = restart
         self.misses = misses
         self.missed = dict.fromkeys(nodes, 0)
+        self.backlog: dict[str, int] = {}  # queue length at the previous check
 
     def check(self, timeout: float = 5.0) -> list[str]:
         """Ping every worker once; restart those that missed too many pings. Keys restarted."""
@@ -197,13 +199,19 @@ class WorkerWatchdog:
                 destination=list(self.nodes), timeout=timeout, connection=conn
             )
         answered = {name for reply in replies or [] for name in reply}
+        from shared.status import queue_lengths
+
+        backlog = queue_lengths(redis.Redis.from_url(self.broker_url))
         restarted = []
         for node, key in self.nodes.items():
-            self.missed[node] = 0 if node in answered else self.missed[node] + 1
+            waiting = backlog.get(key, 0)
+            stuck = waiting > 0 and waiting >= self.backlog.get(key, 0)
+            self.missed[node] = 0 if node in answered or not stuck else self.missed[node] + 1
             if self.missed[node] >= self.misses:
                 self.restart(key)
                 self.missed[node] = 0
                 restarted.append(key)
+        self.backlog = backlog
         return restarted
 
 

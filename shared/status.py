@@ -6,6 +6,7 @@ import json
 import time
 from typing import Any
 
+import redis
 from sqlalchemy import func, select
 
 from shared.celery_app import QUEUES, app
@@ -17,8 +18,9 @@ from shared.redis_client import get_redis
 _PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
 
 
-def queue_lengths() -> dict[str, int]:
-    rds = get_redis()
+def queue_lengths(rds: redis.Redis | None = None) -> dict[str, int]:
+    """Messages waiting per queue (on the configured broker, or on `rds`)."""
+    rds = rds or get_redis()
     pipe = rds.pipeline()
     for q in QUEUES:
         for suffix in _PRIORITY_SUFFIXES:

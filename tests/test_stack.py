@@ -108,8 +108,10 @@ def test_up_starts_pip_packaged_services_and_stops_cleanly():
 
 
 def test_watchdog_restarts_a_worker_that_stops_answering(database, redis_db):
-    """A worker alive but frozen (SIGSTOP: like a consumer hung after a broker restart) misses
-    pings; after `misses` checks the watchdog restarts it, and the new one answers."""
+    """A worker alive but frozen (SIGSTOP: like a consumer hung after a broker restart) with
+    messages waiting in its queue: after `misses` checks the watchdog restarts it, and the new
+    one answers and consumes. Silence with an empty queue is left alone."""
+    from shared.celery_app import app
     from shared.stack import WorkerWatchdog, start_worker, stop_processes
     from tests.conftest import RUN_ID, TEST_REDIS_URL, wait_for_workers
 
@@ -129,11 +131,18 @@ def test_watchdog_restarts_a_worker_that_stops_answering(database, redis_db):
         assert dog.check() == []  # it answers
         frozen = procs["maintenance"]
         os.kill(frozen.pid, signal.SIGSTOP)
+        assert dog.check(timeout=1) == [] and dog.missed[node] == 0  # silent, nothing waiting
+        for _ in range(2):
+            app.send_task("newsflow.sweep", queue="maintenance")
         assert dog.check(timeout=1) == []  # one miss is tolerated (a long task)
         assert dog.check(timeout=1) == ["maintenance"]
         assert restarted == ["maintenance"] and frozen.poll() is not None
         wait_for_workers([name])
         assert dog.check() == []
+        deadline = time.monotonic() + 30
+        while redis_db.llen("maintenance") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert redis_db.llen("maintenance") == 0  # the new worker consumes the backlog
     finally:
         for p in procs.values():
             with contextlib.suppress(ProcessLookupError):
