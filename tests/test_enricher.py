@@ -249,3 +249,14 @@ def test_person_made_of_country_abbreviation_chars_is_kept() -> None:
     ents = by_name(r)
     assert ents["巴加伊"].type == "PER"
     assert "中俄" not in ents
+
+
+def test_hyphen_joined_full_name_merges_with_the_surname():
+    """弗拉基米尔-普京 (hyphen, as RFI writes it) is the same person as 普京, like the '·' form."""
+    from services.enricher import enrich
+
+    body = "克宫表示，弗拉基米尔-普京和金正恩互赠了礼物。普京说他很高兴。外长谢尔盖-拉夫罗夫陪同。拉夫罗夫说。"
+    names = {e.name: e for e in enrich(None, body, "zh").entities if e.type == "PER"}
+    assert "弗拉基米尔-普京" not in names
+    assert names["普京"].mentions == 2
+    assert [body[a:b] for a, b in names["普京"].offsets] == ["弗拉基米尔-普京", "普京"]

@@ -742,7 +742,8 @@ def build_entities(
             if len(longer) == 1:
                 remap[k] = longer.pop()
         if c.type == "PER" and k not in remap:
-            parts = re.split(r"[·•‧・\-－ ]+", sur)
+            # the surface keeps the separators the key may have dropped (弗拉基米尔-普京)
+            parts = re.split(r"[·•‧・\-－ ]+", c.surface)
             if len(parts) >= 2 and parts[-1] in gaz_keys_by_name:
                 remap[k] = gaz_keys_by_name[parts[-1]]
     # untyped single words that are a known person's surname
