@@ -11,13 +11,14 @@ different broker and can never take these tasks. PostgreSQL is the conftest thro
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -386,3 +387,21 @@ def poll_until(check: Callable[[], Any], timeout: float = 30, interval: float = 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s: {check.__doc__ or check}")
         time.sleep(interval)
+
+
+@contextlib.contextmanager
+def running_stack(
+    env: dict[str, str], workers: list[tuple[str, str]], logdir: Path
+) -> Iterator[Stack]:
+    """Workers on a Redis DB of their own for the `with` block; stopped and released after."""
+    rdb = claim_redis_db()
+    try:
+        st = start_stack(env, workers, rdb, logdir)
+    except BaseException:
+        release_redis_db(rdb)
+        raise
+    try:
+        yield st
+    finally:
+        st.stop()
+        release_redis_db(rdb)

@@ -24,13 +24,11 @@ from tests.fetch_scenarios import (
     article_fragment,
     article_html,
     articles,
-    claim_redis_db,
     documents,
     feed_row,
     poll_until,
-    release_redis_db,
     reset_server,
-    start_stack,
+    running_stack,
     truncate_feeds,
 )
 from tests.httpserver import LocalServer, Request, static
@@ -50,7 +48,6 @@ def site() -> Iterator[LocalServer]:
 def stack(
     database: str, site: LocalServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    rdb = claim_redis_db()
     env = {
         "NEWSFLOW_ALLOW_PRIVATE_HOSTS": "0",
         "NEWSFLOW_PRIVATE_HOST_ALLOWLIST": site.hostport,
@@ -63,16 +60,8 @@ def stack(
         ("enrich", "enrich"),
         ("maintenance", "maintenance"),
     ]
-    try:
-        st = start_stack(env, workers, rdb, Path(tmp_path_factory.mktemp("discovery-workers")))
-    except BaseException:
-        release_redis_db(rdb)
-        raise
-    try:
+    with running_stack(env, workers, Path(tmp_path_factory.mktemp("discovery-workers"))) as st:
         yield st
-    finally:
-        st.stop()
-        release_redis_db(rdb)
 
 
 @pytest.fixture()

@@ -22,15 +22,13 @@ from tests.fetch_scenarios import (
     arrivals,
     article_html,
     articles,
-    claim_redis_db,
     document_rows,
     documents,
     gaps,
     poll_until,
-    release_redis_db,
     reset_server,
+    running_stack,
     sequence,
-    start_stack,
 )
 from tests.httpserver import LocalServer, Request, drip, endless, raw_encoded, redirect, static
 
@@ -60,7 +58,6 @@ def victims() -> Iterator[tuple[LocalServer, LocalServer6]]:
 def stack(
     database: str, site: LocalServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
-    rdb = claim_redis_db()
     env = {
         "NEWSFLOW_ALLOW_PRIVATE_HOSTS": "0",
         "NEWSFLOW_PRIVATE_HOST_ALLOWLIST": site.hostport,
@@ -74,16 +71,8 @@ def stack(
         "NEWSFLOW_MAX_BODY_BYTES": str(MAX_BODY),
     }
     workers = [("fetch-a", "fetch"), ("fetch-b", "fetch"), ("parse", "parse"), ("enrich", "enrich")]
-    try:
-        st = start_stack(env, workers, rdb, Path(tmp_path_factory.mktemp("fetch-workers")))
-    except BaseException:
-        release_redis_db(rdb)
-        raise
-    try:
+    with running_stack(env, workers, Path(tmp_path_factory.mktemp("fetch-workers"))) as st:
         yield st
-    finally:
-        st.stop()
-        release_redis_db(rdb)
 
 
 @pytest.fixture()
