@@ -6,7 +6,6 @@ known is counted, not inserted again.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.dialects.postgresql import insert
 
 from services.fetcher.urls import normalize_url
+from services.parser import snapshot_header
 from shared.celery_app import app
 from shared.db import session_scope
 from shared.models import DocState, Document
@@ -75,21 +75,6 @@ def enqueue_urls(
         for doc_id in report.new:
             app.send_task("newsflow.fetch", (doc_id,))
     return report
-
-
-# The saved-snapshot format (../shared/seeds/*.txt): "<!--epoch ms-->", "[title](url)", "------".
-_SNAPSHOT_HEAD = re.compile(rb"\A\s*<!--\s*(\d{10,13})\s*-->\s*\[[^\n]*\]\((\S+?)\)\s*\n-{3,}")
-
-
-def snapshot_header(raw: bytes) -> tuple[str, datetime] | None:
-    """(url, fetched_at) of a saved snapshot, or None when `raw` is not one."""
-    m = _SNAPSHOT_HEAD.match(raw)
-    if not m:
-        return None
-    ms = int(m.group(1))
-    if ms < 10**12:  # seconds, not milliseconds
-        ms *= 1000
-    return m.group(2).decode("utf-8"), datetime.fromtimestamp(ms / 1000, UTC)
 
 
 def import_raw(

@@ -9,6 +9,7 @@ from services.parser.core import (
     parse_feed_item,
     parse_page,
     parse_snapshot,
+    snapshot_header,
 )
 from services.parser.decode import UndecodableContent, decode_html
 
@@ -20,4 +21,5 @@ __all__ = [
     "parse_feed_item",
     "parse_page",
     "parse_snapshot",
+    "snapshot_header",
 ]

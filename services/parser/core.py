@@ -399,6 +399,23 @@ def is_snapshot(raw: bytes) -> bool:
     return _SNAPSHOT_HEAD.match(raw[:4096]) is not None
 
 
+def snapshot_header(raw: bytes) -> tuple[str, datetime] | None:
+    """(url, fetched_at) from a saved snapshot's header, or None when `raw` is not one."""
+    m = _SNAPSHOT_HEAD.match(raw[:4096])
+    if m is None:
+        return None
+    epoch, _, url_b = m.groups()
+    try:
+        url = url_b.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return url, _epoch_to_utc(epoch)
+
+
+def _epoch_to_utc(epoch: bytes) -> datetime:
+    return datetime.fromtimestamp(int(epoch) / (1000 if len(epoch) == 13 else 1), UTC)
+
+
 def parse_snapshot(raw: bytes) -> ParsedArticle:
     """Parse a saved snapshot; the link line gives title and URL, the comment the fetch time."""
     m = _SNAPSHOT_HEAD.match(raw[:4096])
@@ -411,7 +428,7 @@ def parse_snapshot(raw: bytes) -> ParsedArticle:
     except UnicodeDecodeError as exc:
         raise UndecodableContent(f"snapshot header is not UTF-8: {exc}") from exc
     html_text = decode_html(raw[m.end() :], None)  # same charset rules as fetched pages
-    fetched_at = datetime.fromtimestamp(int(epoch) / (1000 if len(epoch) == 13 else 1), UTC)
+    fetched_at = _epoch_to_utc(epoch)
     tree = _parse_tree(f"<html><body>{html_text}</body></html>")
     return _build(
         tree,
