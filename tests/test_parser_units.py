@@ -223,3 +223,37 @@ def test_authors_are_people_not_outlets() -> None:
     )
     art = parse_page(page.encode("utf-8"), "https://www.france24.com/fr/france/20240401-greve")
     assert art.authors == ["Jean Dupont"]  # the outlet itself and a wire agency are not people
+
+
+def test_feed_and_sitemap_hints_fill_only_what_the_page_lacks():
+    from datetime import UTC, datetime
+
+    from services.parser import apply_hints
+    from shared.contracts import ParsedArticle
+
+    page = ParsedArticle(url="https://x.org/a", canonical_url="https://x.org/a", tags=["World"])
+    hints = {
+        "feed_meta": {
+            "title": "From the feed",
+            "published": "2024-03-12T09:30:00+08:00",
+            "categories": ["World", "Asia"],
+            "authors": ["Li Ming"],
+        }
+    }
+    out = apply_hints(page, hints)
+    assert out.title == "From the feed" and out.tags == ["World", "Asia"]
+    assert out.published_at == datetime(2024, 3, 12, 1, 30, tzinfo=UTC)
+    assert out.time_rule == "feed-item" and out.authors == ["Li Ming"]
+
+    dated = ParsedArticle(
+        url="https://x.org/b",
+        canonical_url="https://x.org/b",
+        title="Own title",
+        published_at=datetime(2024, 1, 1, tzinfo=UTC),
+        time_rule="page-offset",
+    )
+    sitemap = {"news_title": "Other", "news_publication_date": "2023-01-01T00:00:00+00:00"}
+    out = apply_hints(dated, sitemap)
+    assert out.title == "Own title" and out.time_rule == "page-offset"
+    undated = ParsedArticle(url="https://x.org/c", canonical_url="https://x.org/c")
+    assert apply_hints(undated, sitemap).time_rule == "news-sitemap"

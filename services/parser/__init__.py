@@ -12,8 +12,10 @@ from services.parser.core import (
     snapshot_header,
 )
 from services.parser.decode import UndecodableContent, decode_html
+from services.parser.hints import apply_hints
 
 __all__ = [
+    "apply_hints",
     "EXTRACTOR_VERSION",
     "UndecodableContent",
     "decode_html",

@@ -8,14 +8,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, undefer
 
-from services.parser import parse_feed_item, parse_page, parse_snapshot
+from services.parser import apply_hints, parse_feed_item, parse_page, parse_snapshot
 from shared import minhash
 from shared.celery_app import INFRA_RETRY, app
 from shared.contracts import NotAnArticle, ParsedArticle
@@ -44,24 +43,6 @@ def parse_document(doc: Document) -> ParsedArticle:
         return parse_feed_item(hints["feed_item"], hints.get("feed_url") or doc.url)
     parsed = parse_page(raw, doc.final_url or doc.url, doc.response_headers or {})
     return apply_hints(parsed, hints)
-
-
-def apply_hints(parsed: ParsedArticle, hints: dict) -> ParsedArticle:
-    """Fill what the page lacks from the metadata its feed item or news sitemap gave."""
-    meta = hints.get("feed_meta") or {}
-    title = meta.get("title") or hints.get("news_title")
-    published = meta.get("published") or hints.get("news_publication_date")
-    if not parsed.title and title:
-        parsed.title = title
-    if parsed.published_at is None and published:
-        parsed.published_at = datetime.fromisoformat(published).astimezone(UTC)
-        parsed.time_rule = "feed-item" if meta.get("published") else "news-sitemap"
-    for tag in meta.get("categories") or ():
-        if tag not in parsed.tags:
-            parsed.tags.append(tag)
-    if not parsed.authors and meta.get("authors"):
-        parsed.authors = list(meta["authors"])
-    return parsed
 
 
 @app.task(name="newsflow.parse", **INFRA_RETRY)
