@@ -5,6 +5,7 @@ Environment is set here, at import time, before any project module reads its set
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -163,6 +164,22 @@ def manage(
         input=input,
         env={**os.environ, **(env or {})},
     )
+
+
+def export_records() -> list[dict]:
+    """`manage.py export`, parsed: one dict per article."""
+    out = manage("export")
+    assert out.returncode == 0, out.stderr
+    return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+
+
+@pytest.fixture()
+def srv():
+    """A real local HTTP server (tests/httpserver.py) with no routes yet."""
+    from tests.httpserver import LocalServer
+
+    with LocalServer() as s:
+        yield s
 
 
 @pytest.fixture()

@@ -10,7 +10,6 @@ import ssl
 import subprocess
 import time
 import zlib
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -32,12 +31,6 @@ from tests.httpserver import (
 )
 
 HTML = b"<!doctype html><html><head><title>t</title></head><body><p>Hello</p></body></html>"
-
-
-@pytest.fixture()
-def srv() -> Iterator[LocalServer]:
-    with LocalServer() as s:
-        yield s
 
 
 def cfg(**kw: object) -> Settings:

@@ -38,12 +38,6 @@ def r(rds: redis.Redis) -> redis.Redis:
     return rds
 
 
-@pytest.fixture()
-def srv() -> Iterator[LocalServer]:
-    with LocalServer() as s:
-        yield s
-
-
 def cfg(**kw: object) -> Settings:
     base = dict(
         allow_private_hosts=True,

@@ -12,13 +12,8 @@ from sqlalchemy import select, update
 from shared.db import session_scope
 from shared.models import Article, DocState, Document
 from tests.conftest import ROOT, manage
+from tests.conftest import export_records as _export
 from tests.httpserver import LocalServer, Request, static
-
-
-def _export() -> list[dict]:
-    out = manage("export")
-    assert out.returncode == 0, out.stderr
-    return [json.loads(line) for line in out.stdout.splitlines()]
 
 
 def _import_samples() -> None:

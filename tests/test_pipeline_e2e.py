@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, manage
+from tests.conftest import ROOT, export_records, manage
 from tests.httpserver import LocalServer, static
 
 PAGES = Path(__file__).parent / "e2e_pages"
@@ -30,10 +30,7 @@ def site():
 
 
 def _export() -> dict[str, dict]:
-    out = manage("export")
-    assert out.returncode == 0, out.stderr
-    records = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
-    return {r["canonical_url"]: r for r in records}
+    return {r["canonical_url"]: r for r in export_records()}
 
 
 def _status() -> dict:
