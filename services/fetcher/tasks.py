@@ -200,29 +200,22 @@ def fetch_feed(self: Task, feed_url: str) -> str:
         return "failed"
 
     new = 0
-    links = []
+    to_fetch: dict[str, dict[str, Any]] = {}  # teaser items: link -> metadata for the page
     for item in items:
         if not item.link:
             continue
+        hint = _feed_item_hint(item, result.final_url)
         if item.has_full_content and item.content_html:
             doc_id, _ = import_raw(
-                item.content_html.encode("utf-8"),
-                url=item.link,
-                origin="feed",
-                hints=_feed_item_hint(item, result.final_url),
+                item.content_html.encode("utf-8"), url=item.link, origin="feed", hints=hint
             )
             new += doc_id is not None
         else:
-            links.append(item.link)
-    if links:
-        # the pages will be fetched; keep the item's metadata to fill what a page lacks
-        hints = {}
-        for i in items:
-            if i.link in links:
-                meta = _feed_item_hint(i, result.final_url)
-                meta["feed_item"]["content"] = None
-                hints[i.link] = {"feed_meta": meta["feed_item"], "feed_url": meta["feed_url"]}
-        new += len(enqueue_urls(links, origin="feed", hints=hints).new)
+            # the page will be fetched; keep the item's metadata to fill what the page lacks
+            hint["feed_item"]["content"] = None
+            to_fetch[item.link] = {"feed_meta": hint["feed_item"], "feed_url": hint["feed_url"]}
+    if to_fetch:
+        new += len(enqueue_urls(list(to_fetch), origin="feed", hints=to_fetch).new)
     _feed_polled(
         feed_key,
         f"ok: {len(items)} items, {new} new",
