@@ -71,21 +71,26 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from shared.dispatch import send_ids
     from shared.intake import import_raw
 
     files: list[Path] = []
     for p in map(Path, args.paths):
         files += sorted(x for x in p.iterdir() if x.is_file()) if p.is_dir() else [p]
-    new = known = failed = 0
+    new: list[int] = []
+    known = failed = 0
     for f in files:
         try:
-            _, outcome = import_raw(f.read_bytes(), url=args.url)
+            doc_id, outcome = import_raw(f.read_bytes(), url=args.url, send=False)
         except ValueError as exc:
             print(f"{f}: {exc}", file=sys.stderr)
             failed += 1
             continue
-        new += outcome == "new"
+        if doc_id is not None:
+            new.append(doc_id)
         known += outcome == "known"
+    send_ids("newsflow.parse", new)  # a batch per message, once all are stored
+    new = len(new)
     print(f"{new} new, {known} already known, {failed} not imported")
     return 1 if failed else 0
 

@@ -141,6 +141,23 @@ def _wait_ready(log: Path, proc: subprocess.Popen, timeout: float = 120) -> None
     raise TimeoutError(f"worker not ready, see {log}")
 
 
+def _no_strangers(redis_url: str, ours: set[str]) -> None:
+    """Refuse to measure when other workers (a crashed earlier run's) consume from this broker:
+    they would take part of the work."""
+    from celery import Celery
+
+    probe = Celery("bench-probe", broker=redis_url)
+    try:
+        replies = probe.control.ping(timeout=1.0)
+    finally:
+        probe.close()
+    others = sorted(n.split("@")[0] for r in replies for n in r if n.split("@")[0] not in ours)
+    if others:
+        raise SystemExit(
+            f"other workers consume from {redis_url}: {others}; stop them or pass --redis-db"
+        )
+
+
 def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     out = subprocess.run(
         [sys.executable, str(ROOT / "manage.py"), *args],
@@ -161,7 +178,11 @@ def _cpu(p) -> float:
 
 
 def run_pipeline(
-    pages: list[dict[str, Any]], base: str, redis_db: int, pyspy: bool = False
+    pages: list[dict[str, Any]],
+    base: str,
+    redis_db: int,
+    pyspy: bool = False,
+    cprofile: bool = False,
 ) -> dict[str, Any]:
     import psutil
     import redis
@@ -191,7 +212,10 @@ def run_pipeline(
     rds = redis.Redis.from_url(redis_url)
     rds.flushdb()
     logdir = Path(tempfile.mkdtemp(prefix="newsflow-bench-"))
+    if cprofile:
+        env["NEWSFLOW_PROFILE_DIR"] = str(logdir)
     procs: dict[str, subprocess.Popen] = {}
+    pids: dict[str, int] = {}
     engine = None
     try:
         _manage(env, "migrate")
@@ -202,7 +226,9 @@ def run_pipeline(
             )
         for q in STAGES:
             _wait_ready(logdir / f"{q}.log", procs[q])
+        _no_strangers(redis_url, {f"{q}-bench-{run}" for q in STAGES})
         ps = {q: psutil.Process(p.pid) for q, p in procs.items()}
+        pids = {q: p.pid for q, p in procs.items()}
         sampler = RssSampler(ps)
         sampler.start()
         spies: dict[str, subprocess.Popen] = {}
@@ -272,6 +298,9 @@ def run_pipeline(
             "latency": lat,
             "logdir": str(logdir),
             "pyspy": pyspy_breakdown({q: logdir / f"{q}.pyspy.txt" for q in spies}),
+            "cprofile": {q: logdir / f"{pid}.pstats" for q, pid in pids.items()}
+            if cprofile
+            else {},
         }
     finally:
         stop_processes(list(procs.values()))
@@ -285,19 +314,22 @@ def run_pipeline(
 # Where a worker's CPU goes, from py-spy's raw (collapsed) stacks: the first rule whose marker is
 # in a sampled stack names it. Stage logic first (the calls wrapped in stage_cpu), then the rest.
 _RULES = [
-    ("metrics accounting (stage_cpu -> Redis)", ("stage_cpu (shared/metrics.py",)),
+    # py-spy samples some sleeping threads as active: they cost no CPU
+    ("idle (sleeping/polling, sampled as active)", ("_flush_loop (shared/metrics.py",
+                                                    "Condition.wait", "_epoll.poll")),
+    ("metrics accounting (stage_cpu -> Redis)", ("stage_cpu (shared/metrics.py",
+                                                 "flush (shared/metrics.py")),
     ("stage logic: model/gazetteer load (once)", ("LacBatch.__init__", "Gazetteer.__init__")),
     ("stage logic", ("parse_document (services/parser/tasks.py", "extract (services/enricher",
                      "enrich (services/enricher/core.py", "publisher_for (",
                      "fetch (services/fetcher/http.py:")),
     ("robots + rate limit (Redis)", ("polite_wait (",)),
     ("minhash (parse, outside stage_cpu)", ("shared/minhash.py",)),
-    ("zlib (de)compress", ("compress (shared/pipeline.py",)),
+    ("raw body (de)compression (zstd)", ("compress (shared/pipeline.py",)),
     ("SQL: SQLAlchemy ORM/Core + psycopg", ("sqlalchemy/", "psycopg/")),
     ("send_task / publish (kombu)", ("send_task (", "apply_async (")),
     ("logging (JSON logs)", ("logging/__init__.py", "shared/logs.py")),
     ("Celery events (task-sent/received/started/succeeded)", ("celery/events/", "send_event")),
-    ("waiting in poll (sampled as active)", ("_epoll.poll", "select.select", "Condition.wait")),
     ("Celery/kombu consumer loop, Redis I/O", ("celery/", "kombu/", "redis/")),
 ]  # fmt: skip
 
@@ -343,6 +375,22 @@ def start_pyspy(pid: int, out: Path) -> subprocess.Popen:
          "--output", str(out)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+
+
+def cprofile_report(files: dict[str, Path], top: int = 25) -> str:
+    """Each worker's CPU by function (cProfile on a CPU clock, from ready to shutdown)."""
+    import io
+    import pstats
+
+    buf = io.StringIO()
+    for q, path in files.items():
+        if not path.exists():
+            buf.write(f"{q}: no profile written ({path})\n")
+            continue
+        buf.write(f"==== {q} worker ====\n")
+        stats = pstats.Stats(str(path), stream=buf)
+        stats.strip_dirs().sort_stats("cumulative").print_stats(top)
+    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------- news-please
@@ -497,12 +545,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-newsplease", action="store_true")
     ap.add_argument("--profile", action="store_true", help="cProfile the pure stage functions")
     ap.add_argument("--py-spy", action="store_true", help="where each worker's CPU goes (py-spy)")
+    ap.add_argument(
+        "--cprofile", action="store_true", help="each worker under cProfile (CPU clock)"
+    )
     args = ap.parse_args(argv)
 
+    # a SIGTERM (timeout, kill) still stops the workers and drops the database: `finally`
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     pages = load_pages(args.data, args.limit)
     server, base = serve(pages)
     try:
-        res = run_pipeline(pages, base, args.redis_db, pyspy=args.py_spy)
+        res = run_pipeline(pages, base, args.redis_db, pyspy=args.py_spy, cprofile=args.cprofile)
         np_res = None if args.no_newsplease else run_newsplease(pages, base)
         prof = profile_stages(pages, base) if args.profile else None
     finally:
@@ -521,6 +574,8 @@ def main(argv: list[str] | None = None) -> int:
     if res.get("pyspy"):
         print("\nwhere the worker CPU goes (py-spy samples, first matching rule):")
         print(res["pyspy"])
+    if res.get("cprofile"):
+        print("\n" + cprofile_report(res["cprofile"]))
     if prof:
         print("\n" + prof)
     return 0

@@ -81,4 +81,4 @@ def make_app() -> Celery:
 
 app = make_app()
 
-from shared import logs  # noqa: E402,F401  (JSON logs for workers: connects Celery signals)
+from shared import logs, warmup  # noqa: E402,F401  (JSON logs, warm-up: Celery signals)

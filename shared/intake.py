@@ -16,8 +16,8 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.fetcher.urls import normalize_url
 from services.parser import snapshot_header
-from shared.celery_app import app
 from shared.db import session_scope
+from shared.dispatch import send_ids
 from shared.models import DocState, Document
 from shared.pipeline import compress
 
@@ -72,8 +72,7 @@ def enqueue_urls(
             report.new = [r[0] for r in db.execute(stmt)]
         report.known += len(rows) - len(report.new)
     if send:
-        for doc_id in report.new:
-            app.send_task("newsflow.fetch", (doc_id,))
+        send_ids("newsflow.fetch", report.new)
     return report
 
 
@@ -118,5 +117,5 @@ def import_raw(
     if doc_id is None:
         return None, "known"
     if send:
-        app.send_task("newsflow.parse", (doc_id,))
+        send_ids("newsflow.parse", [doc_id])
     return doc_id, "new"

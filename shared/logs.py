@@ -5,12 +5,25 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from celery.signals import setup_logging, task_postrun, task_prerun
 
 _task: ContextVar[tuple[str, str, object] | None] = ContextVar("newsflow_task", default=None)
+_item: ContextVar[int | None] = ContextVar("newsflow_item", default=None)
+
+
+@contextmanager
+def item_context(item_id: int) -> Iterator[None]:
+    """Log lines inside carry this id (document, or article for enrich) of the task's batch."""
+    token = _item.set(item_id)
+    try:
+        yield
+    finally:
+        _item.reset(token)
 
 
 class JsonFormatter(logging.Formatter):
@@ -24,11 +37,18 @@ class JsonFormatter(logging.Formatter):
         current = _task.get()
         if current is not None:
             out["task"], out["task_id"], subject = current
-            # tasks take one id: a document id, except enrich (article id) and discovery (URL)
+            # stage tasks take a batch of ids: document ids, except enrich (article ids);
+            # discovery tasks take a URL
             key = {"newsflow.enrich": "article_id"}.get(out["task"], "document_id")
             if isinstance(subject, str):
-                key = "url"
-            out[key] = subject
+                out["url"] = subject
+            elif isinstance(subject, list):
+                out[key + "s"] = subject
+            elif subject is not None:
+                out[key] = subject
+            item = _item.get()
+            if item is not None:
+                out[key] = item
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False, default=str)

@@ -1,18 +1,26 @@
 """Opt-in stage CPU accounting for benchmarks (NEWSFLOW_METRICS=1).
 
 Tasks wrap their pure stage logic in `stage_cpu("parse")`; the CPU time spent inside (thread
-time, so waiting on I/O does not count) is added to a Redis hash. bench/e2e.py compares it with
-the worker processes' total CPU to find the share spent outside stage logic (Celery, Redis, SQL).
+time, so waiting on I/O does not count) is summed in the process and flushed to a Redis hash by
+a background thread at most every FLUSH_SECONDS (a Redis round trip per call would itself show
+up as overhead). bench/e2e.py compares it with the worker processes' total CPU to find the share
+spent outside stage logic (Celery, Redis, SQL).
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 KEY = "newsflow:metrics:stage_cpu"
+FLUSH_SECONDS = 0.2
+
+_lock = threading.Lock()
+_pending: dict[str, float] = {}
+_flusher: threading.Thread | None = None
 
 
 def enabled() -> bool:
@@ -28,10 +36,68 @@ def stage_cpu(stage: str) -> Iterator[None]:
     try:
         yield
     finally:
-        spent = time.thread_time() - start
-        from shared.redis_client import get_redis
+        _add(stage, time.thread_time() - start)
 
+
+def _add(stage: str, spent: float) -> None:
+    global _flusher
+    with _lock:
+        _pending[f"{stage}:cpu"] = _pending.get(f"{stage}:cpu", 0.0) + spent
+        _pending[f"{stage}:calls"] = _pending.get(f"{stage}:calls", 0) + 1
+        if _flusher is None or not _flusher.is_alive():
+            _flusher = threading.Thread(target=_flush_loop, name="stage-cpu-flush", daemon=True)
+            _flusher.start()
+
+
+def _flush_loop() -> None:
+    while True:
+        time.sleep(FLUSH_SECONDS)
+        flush()
+
+
+def flush() -> None:
+    """Add what was counted since the last flush to the Redis hash."""
+    with _lock:
+        pending = dict(_pending)
+        _pending.clear()
+    if not pending:
+        return
+    from shared.redis_client import get_redis
+
+    try:
         pipe = get_redis().pipeline()
-        pipe.hincrbyfloat(KEY, f"{stage}:cpu", spent)
-        pipe.hincrby(KEY, f"{stage}:calls", 1)
+        for key, value in pending.items():
+            if key.endswith(":calls"):
+                pipe.hincrby(KEY, key, int(value))
+            else:
+                pipe.hincrbyfloat(KEY, key, value)
         pipe.execute()
+    except Exception:  # Redis away: keep the counts for the next flush
+        with _lock:
+            for key, value in pending.items():
+                _pending[key] = _pending.get(key, 0) + value
+
+
+# --------------------------------------------------------------------------- worker profiles
+# NEWSFLOW_PROFILE_DIR=/some/dir: the worker runs under cProfile with a CPU clock (waiting on
+# the network or the database does not count) and writes <dir>/<pid>.pstats when it stops.
+# Used by `bench/e2e.py --cprofile` to show where each worker's CPU goes, function by function.
+_profiler = None
+
+
+def start_profile() -> None:
+    global _profiler
+    if _profiler is not None or not os.environ.get("NEWSFLOW_PROFILE_DIR"):
+        return
+    import cProfile
+
+    _profiler = cProfile.Profile(time.process_time)
+    _profiler.enable()
+
+
+def stop_profile() -> None:
+    if _profiler is None:
+        return
+    _profiler.disable()
+    out = os.path.join(os.environ["NEWSFLOW_PROFILE_DIR"], f"{os.getpid()}.pstats")
+    _profiler.dump_stats(out)

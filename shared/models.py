@@ -107,7 +107,7 @@ class Document(Base):
     response_headers: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
-    # the raw response body, zlib-compressed, so anything can be re-parsed later
+    # the raw response body, Zstandard-compressed (shared.pipeline): anything can be re-parsed
     # deferred: loaded only by code that reads it (parse), not with every document
     raw_body: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     raw_size: Mapped[int | None] = mapped_column(Integer)

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from shared.celery_app import app
 from shared.db import session_scope
+from shared.dispatch import send_ids
 from shared.models import Article, DocState, Document, Feed
 
 
@@ -90,10 +90,8 @@ def retry_documents(
         to_fetch = [r[0] for r in rows if r[0] not in set(to_parse)]
         _reset(db, to_fetch, DocState.queued)
         _reset(db, to_parse, DocState.fetched)
-    for doc_id in to_fetch:
-        app.send_task("newsflow.fetch", (doc_id,))
-    for doc_id in to_parse:
-        app.send_task("newsflow.parse", (doc_id,))
+    send_ids("newsflow.fetch", to_fetch)
+    send_ids("newsflow.parse", to_parse)
     return len(rows)
 
 
@@ -120,8 +118,7 @@ def reparse_documents(domain: str | None = None, since: datetime | None = None) 
             )
         ).all()
         _reset(db, list(ids), DocState.fetched)
-    for doc_id in ids:
-        app.send_task("newsflow.parse", (doc_id,))
+    send_ids("newsflow.parse", ids)
     return len(ids)
 
 
@@ -138,8 +135,7 @@ def reenrich_articles(domain: str | None = None, since: datetime | None = None) 
             )
         ).all()
         _reset(db, [r[0] for r in rows], DocState.parsed)
-    for _, article_id in rows:
-        app.send_task("newsflow.enrich", (article_id,))
+    send_ids("newsflow.enrich", [article_id for _, article_id in rows])
     return len(rows)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from shared.celery_app import INFRA_RETRY, app
 from shared.config import load_settings
 from shared.db import session_scope
+from shared.dispatch import send_ids
 from shared.models import Article, DocState, Document, Feed
 from shared.status import queue_lengths
 
@@ -63,15 +64,18 @@ def sweep(lease_seconds: int | None = None, limit: int = 5000) -> dict[str, int]
                 .where(Document.id.in_([r[0] for r in rows]))
                 .values(state_changed_at=func.now())
             )
+    batches: dict[str, list[int]] = {}
     for doc_id, state, article_id in rows:
         task = _NEXT_TASK[state]
         if task == "newsflow.enrich":
             if article_id is None:
                 continue
-            app.send_task(task, (article_id,))
+            batches.setdefault(task, []).append(article_id)
         else:
-            app.send_task(task, (doc_id,))
+            batches.setdefault(task, []).append(doc_id)
         resent[state.value] = resent.get(state.value, 0) + 1
+    for task, ids in batches.items():
+        send_ids(task, ids)
     if resent:
         log.warning("sweeper re-sent stale work: %s", resent)
     return resent

@@ -129,4 +129,25 @@ def test_worker_logs_are_json_with_the_document_id(clean_db, workers):
     lines = (workers["logdir"] / "parse.log").read_text().splitlines()
     records = [json.loads(x) for x in lines if x.startswith("{")]
     assert records, "no JSON log lines from the parse worker"
-    assert any(r.get("task") == "newsflow.parse" and r.get("document_id") for r in records)
+    # a task handles a batch: its lines carry the batch's document ids
+    batches = [r["document_ids"] for r in records if r.get("task") == "newsflow.parse"]
+    assert batches and all(isinstance(i, int) for batch in batches for i in batch)
+    assert sum(len(b) for b in batches if b) >= 5  # the five samples
+
+
+def test_log_lines_inside_a_batch_carry_their_own_document_id():
+    import logging
+
+    from shared.logs import JsonFormatter, _task, item_context
+
+    def line(msg: str) -> dict:
+        record = logging.LogRecord("t", logging.WARNING, __file__, 1, msg, None, None)
+        return json.loads(JsonFormatter().format(record))
+
+    token = _task.set(("newsflow.enrich", "tid", [7, 8]))
+    try:
+        assert line("batch")["article_ids"] == [7, 8] and "article_id" not in line("batch")
+        with item_context(8):
+            assert line("one")["article_id"] == 8
+    finally:
+        _task.reset(token)

@@ -1,21 +1,26 @@
-"""Celery plumbing of the enrich stage: article -> entities, cited sources, publisher rows.
+"""Celery plumbing of the enrich stage: articles -> entities, cited sources, publisher rows.
 
-The extraction itself is services.enricher (pure functions of text).
+The extraction itself is services.enricher (pure functions of text). An enrich message carries a
+batch of article ids (shared.dispatch): one SELECT loads them, the model tags all their
+sentences together, and each table is written with one bulk statement for the whole batch.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Row, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
-from services.enricher import ENRICHER_VERSION, publisher_for
-from services.enricher import enrich as extract
+from services.enricher import ENRICHER_VERSION, enrich_many, publisher_for
 from shared.celery_app import INFRA_RETRY, app
 from shared.contracts import Enrichment, PublisherInfo
 from shared.db import session_scope
+from shared.logs import item_context
 from shared.metrics import stage_cpu
 from shared.models import (
     Article,
@@ -27,105 +32,181 @@ from shared.models import (
     Entity,
     Publisher,
 )
-from shared.pipeline import error_fields, transition
+from shared.pipeline import error_fields, settle_statement
 
 log = logging.getLogger(__name__)
 
+_articles = Article.__table__
+_SETTLE = settle_statement(DocState.parsed)
+_MARK_ENRICHED = (
+    update(_articles)
+    .where(_articles.c.id == bindparam("article_id"))
+    .values(
+        publisher_id=bindparam("publisher"),
+        enricher_version=bindparam("version"),
+        enriched_at=func.now(),
+    )
+)
+
 
 @app.task(name="newsflow.enrich", **INFRA_RETRY)
-def enrich(article_id: int) -> str:
+def enrich(article_ids: list[int]) -> str:
+    """Enrich a batch of articles and store the results in one transaction."""
     with session_scope() as db:
-        row = db.execute(
-            select(Article, Document.state)
+        rows = db.execute(
+            select(
+                Article.id, Article.document_id, Article.title, Article.body, Article.language,
+                Article.url, Article.site_name,
+            )
             .join(Document, Document.id == Article.document_id)
-            .where(Article.id == article_id)
-        ).first()
-        if row is None or row[1] != DocState.parsed:
-            return "skipped"  # unknown, already enriched by an earlier delivery, or reset
-        article = row[0]
-        document_id = article.document_id
-        try:
-            with stage_cpu("enrich"):
-                result = extract(
-                    article.title, article.body, article.language, publisher=article.url
-                )
-                publisher = publisher_for(article.url, article.site_name, article.language)
-        except Exception as exc:
-            log.warning("article %s: enrich failed: %r", article_id, exc)
-            transition(
-                db, document_id, from_states=(DocState.parsed,), to=DocState.failed,
-                **error_fields(exc),
-            )  # fmt: skip
-            return "failed"
-        store_enrichment(db, article, result, publisher)
-        transition(db, document_id, from_states=(DocState.parsed,), to=DocState.enriched)
-    return "enriched"
+            .where(Article.id.in_(article_ids), Document.state == DocState.parsed)
+            .order_by(Article.id)
+        ).all()  # fmt: skip
+        # (skipped: unknown, already enriched by an earlier delivery, or reset)
+        outcomes = Counter(skipped=len(article_ids) - len(rows))
+        results = _extract(rows)
+        done = [(row, res) for row, res in zip(rows, results, strict=True) if res[0] is not None]
+        store_enrichments(db, [(row.id, res, pub) for row, (res, pub) in done])
+        settle = [
+            {"doc_id": row.document_id, "to": DocState.enriched, "error_class": None,
+             "error_message": None}
+            if res is not None
+            else {"doc_id": row.document_id, "to": DocState.failed} | _error(pub)
+            for row, (res, pub) in zip(rows, results, strict=True)
+        ]  # fmt: skip
+        if settle:
+            db.execute(_SETTLE, settle)
+    for row in settle:
+        outcomes[row["to"].value] += 1
+    return ", ".join(f"{n} {what}" for what, n in outcomes.items() if n)
 
 
-def store_enrichment(
-    db: Session, article: Article, result: Enrichment, publisher: PublisherInfo
-) -> None:
-    """Replace the article's entity and source links with `result`; upsert shared records."""
-    article.publisher_id = _upsert_publisher(db, publisher)
-    db.execute(delete(ArticleEntity).where(ArticleEntity.article_id == article.id))
-    db.execute(delete(ArticleCitedSource).where(ArticleCitedSource.article_id == article.id))
-    if result.entities:
-        ids = _upsert_returning(
-            db,
-            Entity,
-            [{"name": e.name, "type": e.type} for e in result.entities],
-            ["type", "name"],
-        )
+def _error(exc: Any) -> dict[str, str]:
+    fields = error_fields(exc)
+    return {
+        "error_class": fields["last_error_class"],
+        "error_message": fields["last_error_message"],
+    }
+
+
+def _extract(rows: list[Row]) -> list[tuple[Enrichment | None, Any]]:
+    """(enrichment, publisher) per article, or (None, the exception) for one that failed.
+
+    The whole batch goes through the model together; if that fails, each article alone, so one
+    bad article fails alone.
+    """
+
+    def publisher(row: Row) -> PublisherInfo:
+        return publisher_for(row.url, row.site_name, row.language)
+
+    try:
+        with stage_cpu("enrich"):
+            results = enrich_many(
+                [(r.title, r.body, r.language) for r in rows], publishers=[r.url for r in rows]
+            )
+            return [(res, publisher(r)) for r, res in zip(rows, results, strict=True)]
+    except Exception:
+        pass  # find the article that fails, below
+    out: list[tuple[Enrichment | None, Any]] = []
+    for r in rows:
+        with item_context(r.id):
+            try:
+                with stage_cpu("enrich"):
+                    res = enrich_many([(r.title, r.body, r.language)], publishers=[r.url])[0]
+                    out.append((res, publisher(r)))
+            except Exception as exc:
+                log.warning("article %s: enrich failed: %r", r.id, exc)
+                out.append((None, exc))
+    return out
+
+
+def store_enrichments(db: Session, done: list[tuple[int, Enrichment, PublisherInfo]]) -> None:
+    """Replace each article's entity and source links; upsert the shared records.
+
+    One statement per table for the whole batch.
+    """
+    if not done:
+        return
+    ids = [article_id for article_id, _, _ in done]
+    publishers = _upsert_returning(
+        db, Publisher, [_publisher_row(pub) for _, _, pub in done], ["domain", "language"]
+    )
+    db.execute(delete(ArticleEntity).where(ArticleEntity.article_id.in_(ids)))
+    db.execute(delete(ArticleCitedSource).where(ArticleCitedSource.article_id.in_(ids)))
+    entity_rows = [{"name": e.name, "type": e.type} for _, res, _ in done for e in res.entities]
+    if entity_rows:
+        entity_ids = _upsert_returning(db, Entity, entity_rows, ["type", "name"])
         db.execute(
-            insert(ArticleEntity),
+            insert(ArticleEntity.__table__),
             [
                 {
-                    "article_id": article.id,
-                    "entity_id": ids[(e.type, e.name)],
+                    "article_id": article_id,
+                    "entity_id": entity_ids[(e.type, e.name)],
                     "mentions": e.mentions,
                     "offsets": [list(o) for o in e.offsets],
                 }
-                for e in result.entities
+                for article_id, res, _ in done
+                for e in res.entities
             ],
         )
-    if result.cited_sources:
-        rows = [
-            {"name_en": c.name_en, "name": c.name, "country": c.country, "kind": c.kind}
-            for c in result.cited_sources
-        ]
-        ids = _upsert_returning(db, CitedSource, rows, ["name_en"])
+    source_rows = [
+        {"name_en": c.name_en, "name": c.name, "country": c.country, "kind": c.kind}
+        for _, res, _ in done
+        for c in res.cited_sources
+    ]
+    if source_rows:
+        source_ids = _upsert_returning(db, CitedSource, source_rows, ["name_en"])
         db.execute(
-            insert(ArticleCitedSource),
+            insert(ArticleCitedSource.__table__),
             [
                 {
-                    "article_id": article.id,
-                    "source_id": ids[(c.name_en,)],
+                    "article_id": article_id,
+                    "source_id": source_ids[(c.name_en,)],
                     "name": c.name,
                     "mentions": c.mentions,
                 }
-                for c in result.cited_sources
+                for article_id, res, _ in done
+                for c in res.cited_sources
             ],
         )
-    article.enricher_version = result.enricher or ENRICHER_VERSION
-    article.enriched_at = func.now()
+    db.execute(
+        _MARK_ENRICHED,
+        [
+            {
+                "article_id": article_id,
+                "publisher": publishers[(pub.domain, pub.language or "")],
+                "version": res.enricher or ENRICHER_VERSION,
+            }
+            for article_id, res, pub in done
+        ],
+    )
 
 
 def _upsert_returning(db: Session, model, rows: list[dict], keys: list[str]) -> dict[tuple, int]:
-    """INSERT ... ON CONFLICT DO UPDATE RETURNING id, keyed by the conflict columns."""
+    """INSERT ... ON CONFLICT DO UPDATE RETURNING id, keyed by the conflict columns.
+
+    One statement shape per table (cached), run with the whole list of rows: SQLAlchemy sends
+    it as multi-row INSERTs ("insertmanyvalues") and returns every row's id with its key.
+    """
     by_key = {tuple(r[k] for k in keys): r for r in rows}
-    unique = [by_key[k] for k in sorted(by_key)]  # one lock order for every worker: no deadlocks
-    stmt = insert(model).values(unique)
-    update_cols = {c: stmt.excluded[c] for c in unique[0] if c not in keys} or {
+    order = sorted(by_key)  # one lock order for every worker: no deadlocks
+    stmt = _upsert_statement(model.__table__, tuple(keys), tuple(rows[0]))
+    return {tuple(row[1:]): row[0] for row in db.execute(stmt, [by_key[k] for k in order])}
+
+
+@lru_cache(maxsize=16)
+def _upsert_statement(table: Table, keys: tuple[str, ...], columns: tuple[str, ...]):
+    stmt = insert(table)
+    update_cols = {c: stmt.excluded[c] for c in columns if c not in keys} or {
         keys[0]: stmt.excluded[keys[0]]  # a no-op update so RETURNING sees existing rows
     }
-    stmt = stmt.on_conflict_do_update(index_elements=keys, set_=update_cols).returning(
-        model.id, *[getattr(model, k) for k in keys]
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_=update_cols).returning(
+        table.c.id, *[table.c[k] for k in keys]
     )
-    return {tuple(row[1:]): row[0] for row in db.execute(stmt)}
 
 
-def _upsert_publisher(db: Session, info: PublisherInfo) -> int:
-    row = {
+def _publisher_row(info: PublisherInfo) -> dict[str, Any]:
+    return {
         "domain": info.domain,
         "language": info.language or "",
         "name": info.name,
@@ -133,5 +214,3 @@ def _upsert_publisher(db: Session, info: PublisherInfo) -> int:
         "country": info.country,
         "kind": info.kind,
     }
-    ids = _upsert_returning(db, Publisher, [row], ["domain", "language"])
-    return ids[(info.domain, info.language or "")]

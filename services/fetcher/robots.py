@@ -103,6 +103,8 @@ class RobotsCache:
     `fetch_fn(robots_url) -> FetchResult` (raising FetchError) defaults to http.fetch with the
     content-type check off. Only one worker fetches a given robots.txt at a time (a short Redis
     lock); the others wait for its result up to `lock_wait` seconds, then fetch themselves.
+    `memo_seconds` > 0 also keeps entries in this object for that long (a fetch batch makes one
+    cache object, so its pages of one site cost one Redis read, not one each).
     """
 
     def __init__(
@@ -114,8 +116,11 @@ class RobotsCache:
         prefix: str = DEFAULT_PREFIX,
         error_ttl: int = ERROR_TTL,
         lock_wait: float | None = None,
+        memo_seconds: float = 0.0,
     ) -> None:
         self.redis = redis
+        self.memo_seconds = memo_seconds
+        self._memo: dict[str, tuple[float, dict[str, Any]]] = {}
         self.settings = settings or load_settings()
         self.prefix = prefix
         self.error_ttl = error_ttl
@@ -151,6 +156,16 @@ class RobotsCache:
 
     def entry(self, org: str) -> dict[str, Any]:
         """Cached record for an origin: {"kind", "body"?, "status"?, "fetched_at"}."""
+        if self.memo_seconds > 0:
+            memo = self._memo.get(org)
+            if memo is not None and memo[0] > time.monotonic():
+                return memo[1]
+            entry = self._entry(org)
+            self._memo[org] = (time.monotonic() + self.memo_seconds, entry)
+            return entry
+        return self._entry(org)
+
+    def _entry(self, org: str) -> dict[str, Any]:
         key = self._key("entry", org)
         cached = _text(self.redis.get(key))
         if cached is not None:
@@ -200,6 +215,7 @@ class RobotsCache:
         return guard
 
     def invalidate(self, url: str) -> None:
+        self._memo.pop(origin(url), None)
         self.redis.delete(self._key("entry", origin(url)))
 
     # ----------------------------------------------------------------- fetching

@@ -1,28 +1,34 @@
-"""Celery plumbing of the fetch stage: claim a document, be polite, download, store, hand over.
+"""Celery plumbing of the fetch stage: claim documents, be polite, download, store, hand over.
 
 The logic lives in services.fetcher.{http,robots,ratelimit}; this module only moves state.
+A fetch message carries a batch of document ids (shared.dispatch): one claim statement, one
+bulk store per flush and one parse message per flush serve the whole batch.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
 from celery import Task
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
 
 from services.fetcher.discovery import FeedItem, parse_feed, parse_sitemap
 from services.fetcher.errors import RobotsDisallowed, TransientFetchError
 from services.fetcher.http import fetch as http_fetch
 from services.fetcher.ratelimit import interval_for, reserve
-from services.fetcher.robots import RobotsCache, check_robots
+from services.fetcher.robots import RobotsCache
 from services.fetcher.urls import host_of, normalize_url
 from shared.celery_app import INFRA_ERRORS, INFRA_RETRY, app
 from shared.config import Settings, load_settings
-from shared.contracts import PipelineError
+from shared.contracts import FetchResult, PipelineError
 from shared.db import session_scope
+from shared.dispatch import send_ids
 from shared.intake import enqueue_urls, import_raw
+from shared.logs import item_context
 from shared.metrics import stage_cpu
 from shared.models import DocState, Document, Feed
 from shared.pipeline import backoff_seconds, compress, error_fields, transition
@@ -32,48 +38,80 @@ log = logging.getLogger(__name__)
 
 CLAIMABLE = (DocState.queued, DocState.retrying, DocState.fetching)
 ROBOTS_RETRY_AFTER = 60.0  # seconds before asking again after robots.txt was unavailable
+ROBOTS_MEMO_SECONDS = 30.0  # a batch reuses a site's robots.txt entry for this long
+# A batch stores what it has fetched and hands it to parse at least this often, so a batch of
+# slow sites does not hold finished pages back (or lose them to a crash).
+FLUSH_SECONDS = 5.0
+
+_docs = Document.__table__
+# One statement for the whole batch; executemany with per-document values.
+_STORE = (
+    update(_docs)
+    .where(_docs.c.id == bindparam("doc_id"), _docs.c.state == DocState.fetching)
+    .values(state=DocState.fetched, state_changed_at=func.now())
+)
 
 
 class RobotsUnavailable(TransientFetchError):
     """robots.txt could not be read (5xx, 429, network): retry later, do not fail for good."""
 
 
-@app.task(name="newsflow.fetch", bind=True, **INFRA_RETRY)
-def fetch(self: Task, document_id: int) -> str:
-    """Download one document; on success store the raw response and send it to parse."""
+@app.task(name="newsflow.fetch", **INFRA_RETRY)
+def fetch(document_ids: list[int]) -> str:
+    """Download a batch of documents; store each raw response and send them on to parse."""
     settings = load_settings()
     with session_scope() as db:
-        claimed = transition(
-            db,
-            document_id,
-            from_states=CLAIMABLE,
-            to=DocState.fetching,
-            returning=(Document.url, Document.etag, Document.last_modified, Document.attempts),
-        )
-    if claimed is None:
-        return "skipped"  # already fetched (duplicate message) or unknown id
-    url, etag, last_modified, attempts = claimed
-
-    try:
-        wait = polite_wait(url, settings)
-        if wait > 0:
-            # the host's slot is taken: come back later instead of sleeping in the worker
-            fetch.apply_async((document_id,), countdown=wait)
-            return "deferred"
-        with stage_cpu("fetch"):
-            result = http_fetch(
-                url,
-                settings=settings,
-                etag=etag,
-                last_modified=last_modified,
-                before_hop=_robots_guard(settings),
+        claimed = db.execute(
+            update(Document)
+            .where(Document.id.in_(document_ids), Document.state.in_(CLAIMABLE))
+            .values(state=DocState.fetching, state_changed_at=func.now())
+            .returning(
+                Document.id, Document.url, Document.etag, Document.last_modified,
+                Document.attempts,
             )
-    except INFRA_ERRORS:
-        raise  # our Redis/PostgreSQL, not the page: INFRA_RETRY runs the task again, uncharged
-    except Exception as exc:  # recorded on the document, never dropped
-        return _record_failure(document_id, exc, attempts + 1, settings)
+        ).all()  # fmt: skip
+    outcomes: Counter[str] = Counter(skipped=len(document_ids) - len(claimed))
+    done: list[dict[str, Any]] = []
+    deferred: list[tuple[int, float]] = []
+    robots = _robots(settings)  # one per batch: one robots.txt read per site in the batch
+    flushed_at = time.monotonic()
+    for doc_id, url, etag, last_modified, attempts in sorted(claimed):
+        with item_context(doc_id):
+            try:
+                wait = polite_wait(url, settings, robots)
+                if wait > 0:
+                    # the host's slot is taken: come back later instead of sleeping in the worker
+                    deferred.append((doc_id, wait))
+                    continue
+                with stage_cpu("fetch"):
+                    result = http_fetch(
+                        url,
+                        settings=settings,
+                        etag=etag,
+                        last_modified=last_modified,
+                        # redirect targets must be allowed by their own robots.txt too
+                        before_hop=robots.hop_guard() if robots else None,
+                    )
+            except INFRA_ERRORS:
+                _store_fetched(done)  # keep what is done; INFRA_RETRY runs the batch again
+                raise
+            except Exception as exc:  # recorded on the document, never dropped
+                outcomes[_record_failure(doc_id, exc, attempts + 1, settings)] += 1
+                continue
+        done.append(_fetched_values(doc_id, attempts, result))
+        if time.monotonic() - flushed_at > FLUSH_SECONDS:
+            outcomes["fetched"] += _store_fetched(done)
+            done, flushed_at = [], time.monotonic()
+    outcomes["fetched"] += _store_fetched(done)
+    if deferred:
+        send_ids("newsflow.fetch", [d for d, _ in deferred], countdown=min(w for _, w in deferred))
+        outcomes["deferred"] += len(deferred)
+    return ", ".join(f"{n} {what}" for what, n in outcomes.items() if n)
 
-    fields = {
+
+def _fetched_values(doc_id: int, attempts: int, result: FetchResult) -> dict[str, Any]:
+    values = {
+        "doc_id": doc_id,
         "attempts": attempts + 1,
         "http_status": result.status,
         "etag": result.etag,
@@ -83,29 +121,39 @@ def fetch(self: Task, document_id: int) -> str:
         "last_error_message": None,
     }
     if not result.not_modified:  # a 304 keeps the stored page: it is still current
-        fields |= {
+        values |= {
             "final_url": result.final_url,
             "content_type": result.content_type,
             "response_headers": result.headers,
             "raw_body": compress(result.body),
             "raw_size": len(result.body),
         }
+    return values
+
+
+def _store_fetched(done: list[dict[str, Any]]) -> int:
+    """Move fetched documents to `fetched` (one executemany per shape), send them to parse."""
+    if not done:
+        return 0
+    shapes: dict[frozenset[str], list[dict[str, Any]]] = {}
+    for values in done:
+        shapes.setdefault(frozenset(values), []).append(values)
     with session_scope() as db:
-        moved = transition(
-            db, document_id, from_states=(DocState.fetching,), to=DocState.fetched, **fields
-        )
-    if moved:
-        app.send_task("newsflow.parse", (document_id,))
-    return "fetched"
+        for rows in shapes.values():
+            db.execute(_STORE, rows)
+    # a document another delivery already moved on is skipped by parse's state check
+    send_ids("newsflow.parse", [v["doc_id"] for v in done])
+    return len(done)
 
 
-def polite_wait(url: str, settings: Settings) -> float:
+def polite_wait(url: str, settings: Settings, robots: RobotsCache | None = None) -> float:
     """robots.txt check, then a slot in the host's shared rate limit: seconds to wait (0 = go)."""
     rds = get_redis()
     host = host_of(url)  # lower-case, punycode: one limit per host however the URL spells it
     crawl_delay = None
     if settings.obey_robots:
-        decision = check_robots(url, rds, settings)
+        robots = robots or _robots(settings)
+        decision = robots.check(url)
         if not decision.allowed and decision.source == "unreachable":
             # robots.txt answered 5xx/429 or not at all: Google's rule is "disallow for now"
             raise RobotsUnavailable(
@@ -118,11 +166,10 @@ def polite_wait(url: str, settings: Settings) -> float:
     return reserve(rds, host, interval_for(host, settings, crawl_delay))
 
 
-def _robots_guard(settings: Settings):
-    """Redirect targets must be allowed by their own robots.txt too."""
+def _robots(settings: Settings) -> RobotsCache | None:
     if not settings.obey_robots:
         return None
-    return RobotsCache(get_redis(), settings=settings).hop_guard()
+    return RobotsCache(get_redis(), settings=settings, memo_seconds=ROBOTS_MEMO_SECONDS)
 
 
 def _record_failure(document_id: int, exc: BaseException, attempt: int, settings: Settings) -> str:
@@ -138,7 +185,7 @@ def _record_failure(document_id: int, exc: BaseException, attempt: int, settings
                 db, document_id, from_states=(DocState.fetching,), to=DocState.retrying, **fields
             )
         if moved:
-            fetch.apply_async((document_id,), countdown=delay)
+            send_ids("newsflow.fetch", [document_id], countdown=delay)
         log.info("document %s: %s, retry in %.1fs", document_id, fields["last_error_class"], delay)
         return "retrying"
     with session_scope() as db:
@@ -199,7 +246,7 @@ def fetch_feed(self: Task, feed_url: str) -> str:
         log.warning("feed %s failed: %r", feed_url, exc)
         return "failed"
 
-    new = 0
+    imported: list[int] = []
     to_fetch: dict[str, dict[str, Any]] = {}  # teaser items: link -> metadata for the page
     for item in items:
         if not item.link:
@@ -207,13 +254,20 @@ def fetch_feed(self: Task, feed_url: str) -> str:
         hint = _feed_item_hint(item, result.final_url)
         if item.has_full_content and item.content_html:
             doc_id, _ = import_raw(
-                item.content_html.encode("utf-8"), url=item.link, origin="feed", hints=hint
+                item.content_html.encode("utf-8"),
+                url=item.link,
+                origin="feed",
+                hints=hint,
+                send=False,
             )
-            new += doc_id is not None
+            if doc_id is not None:
+                imported.append(doc_id)
         else:
             # the page will be fetched; keep the item's metadata to fill what the page lacks
             hint["feed_item"]["content"] = None
             to_fetch[item.link] = {"feed_meta": hint["feed_item"], "feed_url": hint["feed_url"]}
+    send_ids("newsflow.parse", imported)
+    new = len(imported)
     if to_fetch:
         new += len(enqueue_urls(list(to_fetch), origin="feed", hints=to_fetch).new)
     _feed_polled(
