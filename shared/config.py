@@ -65,7 +65,7 @@ class Settings:
     lease_seconds: int = 1800  # work in progress longer than this is re-sent by the sweeper
     # ids per stage message: a batch shares one Celery message, one transaction and one bulk
     # statement per step, which is most of the per-document overhead (docs/performance.md)
-    batch_size: int = 20
+    batch_size: int = 50
     flower_user: str = "admin"
     flower_password: str = "newsflow"
 

@@ -15,6 +15,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from celery.signals import task_postrun, task_prerun, worker_process_shutdown, worker_shutdown
+
 KEY = "newsflow:metrics:stage_cpu"
 FLUSH_SECONDS = 0.2
 
@@ -28,7 +30,8 @@ def enabled() -> bool:
 
 
 @contextmanager
-def stage_cpu(stage: str) -> Iterator[None]:
+def stage_cpu(stage: str, *, count: bool = True) -> Iterator[None]:
+    """Count the CPU spent inside as `stage` logic (`count`: as one more call)."""
     if not enabled():
         yield
         return
@@ -36,14 +39,32 @@ def stage_cpu(stage: str) -> Iterator[None]:
     try:
         yield
     finally:
-        _add(stage, time.thread_time() - start)
+        _add(stage, time.thread_time() - start, calls=int(count))
 
 
-def _add(stage: str, spent: float) -> None:
+_task_start: dict[str, float] = {}
+
+
+def task_started(task_id: str) -> None:
+    """Celery task_prerun: start the clock of a whole task body (stage logic + SQL + Redis)."""
+    if enabled():
+        _task_start[task_id] = time.process_time()
+
+
+def task_finished(task_id: str, task_name: str) -> None:
+    start = _task_start.pop(task_id, None)
+    if start is not None:
+        stage = task_name.removeprefix("newsflow.")
+        _add(stage, time.process_time() - start, kind="task_cpu", counter="tasks")
+
+
+def _add(
+    stage: str, spent: float, *, kind: str = "cpu", counter: str = "calls", calls: int = 1
+) -> None:
     global _flusher
     with _lock:
-        _pending[f"{stage}:cpu"] = _pending.get(f"{stage}:cpu", 0.0) + spent
-        _pending[f"{stage}:calls"] = _pending.get(f"{stage}:calls", 0) + 1
+        _pending[f"{stage}:{kind}"] = _pending.get(f"{stage}:{kind}", 0.0) + spent
+        _pending[f"{stage}:{counter}"] = _pending.get(f"{stage}:{counter}", 0) + calls
         if _flusher is None or not _flusher.is_alive():
             _flusher = threading.Thread(target=_flush_loop, name="stage-cpu-flush", daemon=True)
             _flusher.start()
@@ -67,7 +88,7 @@ def flush() -> None:
     try:
         pipe = get_redis().pipeline()
         for key, value in pending.items():
-            if key.endswith(":calls"):
+            if key.endswith((":calls", ":tasks")):
                 pipe.hincrby(KEY, key, int(value))
             else:
                 pipe.hincrbyfloat(KEY, key, value)
@@ -101,3 +122,21 @@ def stop_profile() -> None:
     _profiler.disable()
     out = os.path.join(os.environ["NEWSFLOW_PROFILE_DIR"], f"{os.getpid()}.pstats")
     _profiler.dump_stats(out)
+
+
+# --------------------------------------------------------------------------- worker hooks
+@task_prerun.connect
+def _on_task_start(task_id=None, **_: object) -> None:
+    task_started(task_id)
+
+
+@task_postrun.connect
+def _on_task_end(task_id=None, task=None, **_: object) -> None:
+    task_finished(task_id, task.name)
+
+
+@worker_shutdown.connect
+@worker_process_shutdown.connect
+def _on_stop(**_: object) -> None:
+    flush()
+    stop_profile()

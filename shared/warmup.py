@@ -10,12 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from celery.signals import (
-    worker_process_init,
-    worker_process_shutdown,
-    worker_ready,
-    worker_shutdown,
-)
+from celery.signals import worker_process_init, worker_ready
 
 from shared import metrics
 
@@ -62,10 +57,3 @@ def _on_child_start(**_: object) -> None:
 
     warm_up(_queues(app))
     metrics.start_profile()
-
-
-@worker_shutdown.connect
-@worker_process_shutdown.connect
-def _on_stop(**_: object) -> None:
-    metrics.flush()
-    metrics.stop_profile()

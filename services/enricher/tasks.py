@@ -56,7 +56,7 @@ def enrich(article_ids: list[int]) -> str:
         rows = db.execute(
             select(
                 Article.id, Article.document_id, Article.title, Article.body, Article.language,
-                Article.url, Article.site_name,
+                Article.url, Article.site_name, Article.enricher_version,
             )
             .join(Document, Document.id == Article.document_id)
             .where(Article.id.in_(article_ids), Document.state == DocState.parsed)
@@ -66,7 +66,12 @@ def enrich(article_ids: list[int]) -> str:
         outcomes = Counter(skipped=len(article_ids) - len(rows))
         results = _extract(rows)
         done = [(row, res) for row, res in zip(rows, results, strict=True) if res[0] is not None]
-        store_enrichments(db, [(row.id, res, pub) for row, (res, pub) in done])
+        store_enrichments(
+            db,
+            [(row.id, res, pub) for row, (res, pub) in done],
+            # enricher_version survives a reparse (enriched_at does not): links may exist
+            replace=[row.id for row, _ in done if row.enricher_version is not None],
+        )
         settle = [
             {"doc_id": row.document_id, "to": DocState.enriched, "error_class": None,
              "error_message": None}
@@ -120,19 +125,19 @@ def _extract(rows: list[Row]) -> list[tuple[Enrichment | None, Any]]:
     return out
 
 
-def store_enrichments(db: Session, done: list[tuple[int, Enrichment, PublisherInfo]]) -> None:
-    """Replace each article's entity and source links; upsert the shared records.
-
-    One statement per table for the whole batch.
-    """
+def store_enrichments(
+    db: Session, done: list[tuple[int, Enrichment, PublisherInfo]], replace: list[int]
+) -> None:
+    """Store each article's entity and source links (`replace`: articles enriched before,
+    whose old links go first); upsert the shared records. One statement per table per batch."""
     if not done:
         return
-    ids = [article_id for article_id, _, _ in done]
     publishers = _upsert_returning(
         db, Publisher, [_publisher_row(pub) for _, _, pub in done], ["domain", "language"]
     )
-    db.execute(delete(ArticleEntity).where(ArticleEntity.article_id.in_(ids)))
-    db.execute(delete(ArticleCitedSource).where(ArticleCitedSource.article_id.in_(ids)))
+    if replace:
+        db.execute(delete(ArticleEntity).where(ArticleEntity.article_id.in_(replace)))
+        db.execute(delete(ArticleCitedSource).where(ArticleCitedSource.article_id.in_(replace)))
     entity_rows = [{"name": e.name, "type": e.type} for _, res, _ in done for e in res.entities]
     if entity_rows:
         entity_ids = _upsert_returning(db, Entity, entity_rows, ["type", "name"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,10 +76,15 @@ def fetch(document_ids: list[int]) -> str:
     deferred: list[tuple[int, float]] = []
     robots = _robots(settings)  # one per batch: one robots.txt read per site in the batch
     flushed_at = time.monotonic()
-    for doc_id, url, etag, last_modified, attempts in sorted(claimed):
+    claimed = sorted(claimed)
+    for n, (doc_id, url, etag, last_modified, attempts) in enumerate(claimed, 1):
         with item_context(doc_id):
             try:
-                wait = polite_wait(url, settings, robots)
+                # robots.txt rules and the download are the stage's logic; the rate-limit slot
+                # is a Redis round trip, counted outside it
+                with stage_cpu("fetch", count=False):
+                    crawl_delay = robots_crawl_delay(url, settings, robots)
+                wait = reserve_slot(url, settings, crawl_delay)
                 if wait > 0:
                     # the host's slot is taken: come back later instead of sleeping in the worker
                     deferred.append((doc_id, wait))
@@ -100,7 +106,7 @@ def fetch(document_ids: list[int]) -> str:
                 continue
         done.append(_fetched_values(doc_id, attempts, result))
         if time.monotonic() - flushed_at > FLUSH_SECONDS:
-            outcomes["fetched"] += _store_fetched(done)
+            outcomes["fetched"] += _store_fetched(done, renew=[c[0] for c in claimed[n:]])
             done, flushed_at = [], time.monotonic()
     outcomes["fetched"] += _store_fetched(done)
     if deferred:
@@ -131,9 +137,13 @@ def _fetched_values(doc_id: int, attempts: int, result: FetchResult) -> dict[str
     return values
 
 
-def _store_fetched(done: list[dict[str, Any]]) -> int:
-    """Move fetched documents to `fetched` (one executemany per shape), send them to parse."""
-    if not done:
+def _store_fetched(done: list[dict[str, Any]], renew: Sequence[int] = ()) -> int:
+    """Move fetched documents to `fetched` (one executemany per shape), send them to parse.
+
+    `renew`: documents of the batch still to come; their lease restarts, so a long batch that is
+    alive is not taken for a dead one by the sweeper (which re-sends after the lease).
+    """
+    if not done and not renew:
         return 0
     shapes: dict[frozenset[str], list[dict[str, Any]]] = {}
     for values in done:
@@ -141,6 +151,12 @@ def _store_fetched(done: list[dict[str, Any]]) -> int:
     with session_scope() as db:
         for rows in shapes.values():
             db.execute(_STORE, rows)
+        if renew:
+            db.execute(
+                update(Document)
+                .where(Document.id.in_(renew), Document.state == DocState.fetching)
+                .values(state_changed_at=func.now())
+            )
     # a document another delivery already moved on is skipped by parse's state check
     send_ids("newsflow.parse", [v["doc_id"] for v in done])
     return len(done)
@@ -148,22 +164,31 @@ def _store_fetched(done: list[dict[str, Any]]) -> int:
 
 def polite_wait(url: str, settings: Settings, robots: RobotsCache | None = None) -> float:
     """robots.txt check, then a slot in the host's shared rate limit: seconds to wait (0 = go)."""
-    rds = get_redis()
+    return reserve_slot(url, settings, robots_crawl_delay(url, settings, robots))
+
+
+def robots_crawl_delay(
+    url: str, settings: Settings, robots: RobotsCache | None = None
+) -> float | None:
+    """Raise unless robots.txt lets us fetch `url`; its Crawl-delay (None when unset)."""
+    if not settings.obey_robots:
+        return None
+    decision = (robots or _robots(settings)).check(url)
+    if not decision.allowed and decision.source == "unreachable":
+        # robots.txt answered 5xx/429 or not at all: Google's rule is "disallow for now"
+        raise RobotsUnavailable(
+            f"robots.txt unavailable ({decision.status}) for {url}",
+            retry_after=ROBOTS_RETRY_AFTER,
+        )
+    if not decision.allowed:
+        raise RobotsDisallowed(f"robots.txt disallows {url}")
+    return decision.crawl_delay
+
+
+def reserve_slot(url: str, settings: Settings, crawl_delay: float | None) -> float:
+    """A slot in the host's rate limit shared by all workers: seconds to wait (0 = go)."""
     host = host_of(url)  # lower-case, punycode: one limit per host however the URL spells it
-    crawl_delay = None
-    if settings.obey_robots:
-        robots = robots or _robots(settings)
-        decision = robots.check(url)
-        if not decision.allowed and decision.source == "unreachable":
-            # robots.txt answered 5xx/429 or not at all: Google's rule is "disallow for now"
-            raise RobotsUnavailable(
-                f"robots.txt unavailable ({decision.status}) for {url}",
-                retry_after=ROBOTS_RETRY_AFTER,
-            )
-        if not decision.allowed:
-            raise RobotsDisallowed(f"robots.txt disallows {url}")
-        crawl_delay = decision.crawl_delay
-    return reserve(rds, host, interval_for(host, settings, crawl_delay))
+    return reserve(get_redis(), host, interval_for(host, settings, crawl_delay))
 
 
 def _robots(settings: Settings) -> RobotsCache | None:

@@ -53,9 +53,8 @@ def content_hash(body: str) -> str:
     return hashlib.sha256(_SPACE.sub(" ", body).strip().encode("utf-8")).hexdigest()
 
 
-def parse_document(doc: Document | Row) -> ParsedArticle:
-    """Run the right parser for how the document came in."""
-    raw = decompress(doc.raw_body) if doc.raw_body is not None else b""
+def parse_document(doc: Document | Row, raw: bytes) -> ParsedArticle:
+    """Run the right parser for how the document came in (`raw`: its decompressed body)."""
     hints = doc.hints or {}
     if doc.origin == "snapshot":
         return parse_snapshot(raw)
@@ -98,9 +97,12 @@ def parse(document_ids: list[int]) -> str:
         for doc in docs:
             with item_context(doc.id):
                 try:
+                    raw = decompress(doc.raw_body) if doc.raw_body is not None else b""
+                    # the stage's logic: extraction and the dedup fingerprints of the text
                     with stage_cpu("parse"):
-                        article = parse_document(doc)
+                        article = parse_document(doc, raw)
                         signature = minhash.signature(f"{article.title or ''}\n{article.body}")
+                        one = _Parsed(doc.id, article, signature, content_hash(article.body))
                 except NotAnArticle as exc:
                     settle.append(_outcome(doc.id, DocState.rejected, exc))
                     continue
@@ -108,7 +110,7 @@ def parse(document_ids: list[int]) -> str:
                     log.warning("document %s: parse failed: %r", doc.id, exc)
                     settle.append(_outcome(doc.id, DocState.failed, exc))
                     continue
-            parsed.append(_Parsed(doc.id, article, signature, content_hash(article.body)))
+            parsed.append(one)
         try:
             with db.begin_nested():
                 stored = _store_batch(db, parsed)
