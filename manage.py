@@ -144,6 +144,23 @@ def cmd_wait(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_alive(args: argparse.Namespace) -> int:
+    """Healthcheck of one worker: it answers a ping, or its tasks beat (busy with a batch)."""
+    from shared.celery_app import app
+    from shared.heartbeat import age
+    from shared.redis_client import get_redis
+
+    beat_age = age(get_redis(), args.node)
+    if beat_age is not None and beat_age < args.max_age:
+        print(f"{args.node}: busy, last progress {beat_age:.0f}s ago")
+        return 0
+    if app.control.ping(destination=[args.node], timeout=args.timeout):
+        print(f"{args.node}: answers")
+        return 0
+    print(f"{args.node}: no answer and no progress for {args.max_age:.0f}s", file=sys.stderr)
+    return 1
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from shared.export import iter_articles
 
@@ -296,6 +313,12 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--timeout", type=float, default=600.0)
     s.add_argument("--interval", type=float, default=0.5, help=argparse.SUPPRESS)
     s.set_defaults(func=cmd_wait)
+
+    s = sub.add_parser("alive", help="worker healthcheck: answers a ping or makes progress")
+    s.add_argument("node", help="worker node name, e.g. fetch@HOSTNAME")
+    s.add_argument("--timeout", type=float, default=5.0, help="ping timeout, seconds")
+    s.add_argument("--max-age", type=float, default=120.0, help="freshest heartbeat, seconds")
+    s.set_defaults(func=cmd_alive)
 
     s = sub.add_parser("export", help="articles as JSON Lines")
     s.add_argument("--output", "-o")

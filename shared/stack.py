@@ -27,7 +27,7 @@ from shared.config import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 STAGES = ("fetch", "parse", "enrich")
-# 3 missed pings 30 s apart: longer than any task (a fetch is bounded by its 30 s deadline)
+# 3 missed pings 30 s apart, with no progress heartbeat (shared/heartbeat.py) in between
 WATCHDOG_INTERVAL = 30.0
 
 
@@ -170,8 +170,9 @@ class WorkerWatchdog:
     After its broker connection drops (a Redis restart), a Celery worker can stay alive but
     consume nothing and answer nothing (celery/celery#8030, #9054); only a restart helps. A busy
     solo worker cannot answer pings while it runs a task, so silence alone is not enough: its
-    queue must also be stuck, `misses` checks in a row (choose the interval so that this is
-    longer than the longest task). `nodes` maps node names to the queue each one consumes.
+    queue must also be stuck and no progress heartbeat (shared/heartbeat.py, written by tasks
+    going through a batch) fresher than `fresh_beat` seconds, `misses` checks in a row.
+    `nodes` maps node names to the queue each one consumes.
     """
 
     def __init__(
@@ -180,8 +181,10 @@ class WorkerWatchdog:
         nodes: dict[str, str],
         restart: Callable[[str], None],
         misses: int = 3,
+        fresh_beat: float = WATCHDOG_INTERVAL,
     ) -> None:
         self.broker_url = broker_url
+        self.fresh_beat = fresh_beat  # a heartbeat younger than this counts as an answer
         self.nodes = nodes  # worker node name ("fetch@host") -> key passed to `restart`
         self.restart = restart
         self.misses = misses
@@ -199,9 +202,13 @@ class WorkerWatchdog:
                 destination=list(self.nodes), timeout=timeout, connection=conn
             )
         answered = {name for reply in replies or [] for name in reply}
+        from shared.heartbeat import age
         from shared.status import queue_lengths
 
-        backlog = queue_lengths(redis.Redis.from_url(self.broker_url))
+        rds = redis.Redis.from_url(self.broker_url)
+        # a solo worker busy with a long batch cannot answer pings, but its tasks beat
+        answered |= {n for n in self.nodes if (age(rds, n) or float("inf")) < self.fresh_beat}
+        backlog = queue_lengths(rds)
         restarted = []
         for node, key in self.nodes.items():
             waiting = backlog.get(key, 0)

@@ -145,3 +145,16 @@ def test_send_ids_puts_at_most_a_batch_in_each_message(clean_db, redis_db, monke
     bodies = [json.loads(m)["body"] for m in redis_db.lrange("parse", 0, -1)]
     batches = sorted(json.loads(base64.b64decode(b))[0][0] for b in bodies)
     assert batches == [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10]]
+
+
+def test_a_task_going_through_a_batch_leaves_a_progress_heartbeat(clean_db, redis_db):
+    import socket
+
+    from services.parser.tasks import parse
+    from shared import heartbeat
+
+    doc = _import(EN, "https://harbor.example.org/world/eu-sanctions")
+    heartbeat._last = 0.0
+    parse.apply(args=([doc],))  # as a worker runs it: with a request naming the node
+    age = heartbeat.age(redis_db, socket.gethostname())
+    assert age is not None and age < 60

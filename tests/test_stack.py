@@ -18,7 +18,7 @@ import time
 import psutil
 import requests
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, manage
 
 
 def _free_port() -> int:
@@ -148,3 +148,26 @@ def test_watchdog_restarts_a_worker_that_stops_answering(database, redis_db):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(p.pid, signal.SIGCONT)
         stop_processes(list(procs.values()))
+
+
+def test_watchdog_and_healthcheck_count_a_progress_heartbeat_as_alive(idle_broker):
+    """A worker that answers no ping (busy with a long batch) but whose tasks beat is alive;
+    once its heartbeat is stale (and its queue stuck), it is restarted / reported unhealthy."""
+    from shared.heartbeat import KEY
+    from shared.stack import WorkerWatchdog
+
+    node = f"busy-{os.getpid()}@nowhere"
+    restarted: list[str] = []
+    dog = WorkerWatchdog(idle_broker.test_url, {node: "fetch"}, restarted.append, misses=2)
+    idle_broker.lpush("fetch", "a message nobody consumes")
+    env = {"REDIS_URL": idle_broker.test_url}
+
+    idle_broker.set(KEY.format(node=node), f"{time.time():.3f}")
+    assert dog.check(timeout=0.5) == [] and dog.check(timeout=0.5) == []
+    alive = manage("alive", node, "--timeout", "0.5", env=env)
+    assert alive.returncode == 0 and "busy" in alive.stdout
+
+    idle_broker.set(KEY.format(node=node), f"{time.time() - 3600:.3f}")
+    assert dog.check(timeout=0.5) == []  # one miss is tolerated
+    assert dog.check(timeout=0.5) == ["fetch"] and restarted == ["fetch"]
+    assert manage("alive", node, "--timeout", "0.5", env=env).returncode == 1

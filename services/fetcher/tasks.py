@@ -28,6 +28,7 @@ from shared.config import Settings, load_settings
 from shared.contracts import FetchResult, PipelineError
 from shared.db import session_scope
 from shared.dispatch import send_ids
+from shared.heartbeat import beat
 from shared.intake import enqueue_urls, import_raw
 from shared.logs import item_context
 from shared.metrics import stage_cpu
@@ -74,19 +75,24 @@ def fetch(document_ids: list[int]) -> str:
     outcomes: Counter[str] = Counter(skipped=len(document_ids) - len(claimed))
     done: list[dict[str, Any]] = []
     deferred: list[tuple[int, float]] = []
+    busy: dict[str, float] = {}  # host -> seconds until its next slot, seen in this batch
     robots = _robots(settings)  # one per batch: one robots.txt read per site in the batch
     flushed_at = time.monotonic()
     claimed = sorted(claimed)
     for n, (doc_id, url, etag, last_modified, attempts) in enumerate(claimed, 1):
+        beat()
         with item_context(doc_id):
             try:
                 # robots.txt rules and the download are the stage's logic; the rate-limit slot
                 # is a Redis round trip, counted outside it
                 with stage_cpu("fetch", count=False):
                     crawl_delay = robots_crawl_delay(url, settings, robots)
-                wait = reserve_slot(url, settings, crawl_delay)
+                host = host_of(url)
+                wait = busy.get(host) or reserve_slot(url, settings, crawl_delay)
                 if wait > 0:
                     # the host's slot is taken: come back later instead of sleeping in the worker
+                    # (and do not ask again for the batch's other pages of this host)
+                    busy[host] = wait
                     deferred.append((doc_id, wait))
                     continue
                 with stage_cpu("fetch"):

@@ -26,6 +26,7 @@ from shared.celery_app import INFRA_RETRY, app
 from shared.contracts import NotAnArticle, ParsedArticle
 from shared.db import session_scope
 from shared.dispatch import send_ids
+from shared.heartbeat import beat
 from shared.logs import item_context
 from shared.metrics import stage_cpu
 from shared.models import Article, DocState, Document
@@ -95,6 +96,7 @@ def parse(document_ids: list[int]) -> str:
         outcomes["skipped"] = len(document_ids) - len(docs)  # unknown, or already parsed
         parsed: list[_Parsed] = []
         for doc in docs:
+            beat()
             with item_context(doc.id):
                 try:
                     raw = decompress(doc.raw_body) if doc.raw_body is not None else b""
