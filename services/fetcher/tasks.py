@@ -41,8 +41,9 @@ log = logging.getLogger(__name__)
 CLAIMABLE = (DocState.queued, DocState.retrying, DocState.fetching)
 ROBOTS_RETRY_AFTER = 60.0  # seconds before asking again after robots.txt was unavailable
 ROBOTS_MEMO_SECONDS = 30.0  # a batch reuses a site's robots.txt entry for this long
-# A batch stores what it has fetched and hands it to parse at least this often, so a batch of
-# slow sites does not hold finished pages back (or lose them to a crash).
+# A batch stores what it has fetched and hands it to parse at least this often (and at least
+# three times per lease, which it renews), so a batch of slow sites does not hold finished pages
+# back, lose them to a crash, or look dead to the sweeper.
 FLUSH_SECONDS = 5.0
 
 _docs = Document.__table__
@@ -77,6 +78,7 @@ def fetch(document_ids: list[int]) -> str:
     deferred: list[tuple[int, float]] = []
     busy: dict[str, float] = {}  # host -> seconds until its next slot, seen in this batch
     robots = _robots(settings)  # one per batch: one robots.txt read per site in the batch
+    flush_every = min(FLUSH_SECONDS, settings.lease_seconds / 3)
     flushed_at = time.monotonic()
     claimed = sorted(claimed)
     for n, (doc_id, url, etag, last_modified, attempts) in enumerate(claimed, 1):
@@ -111,7 +113,7 @@ def fetch(document_ids: list[int]) -> str:
                 outcomes[_record_failure(doc_id, exc, attempts + 1, settings)] += 1
                 continue
         done.append(_fetched_values(doc_id, attempts, result))
-        if time.monotonic() - flushed_at > FLUSH_SECONDS:
+        if time.monotonic() - flushed_at > flush_every:
             outcomes["fetched"] += _store_fetched(done, renew=[c[0] for c in claimed[n:]])
             done, flushed_at = [], time.monotonic()
     outcomes["fetched"] += _store_fetched(done)
