@@ -99,6 +99,8 @@ class Document(Base):
     state: Mapped[DocState] = mapped_column(doc_state, server_default=DocState.queued.value)
     state_changed_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
     attempts: Mapped[int] = mapped_column(SmallInteger, server_default="0")
+    # the Celery task id holding the document in `fetching` (services/fetcher/tasks.py claim)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
     last_error_class: Mapped[str | None] = mapped_column(String(64))
     last_error_message: Mapped[str | None] = mapped_column(Text)
     http_status: Mapped[int | None] = mapped_column(SmallInteger)

@@ -64,6 +64,15 @@ def sweep(lease_seconds: int | None = None, limit: int = 5000) -> dict[str, int]
                 .where(Document.id.in_([r[0] for r in rows]))
                 .values(state_changed_at=func.now())
             )
+            # a fetch claim this old is dead (its worker was killed): release it, so the
+            # re-sent message may claim the document
+            dead_claims = [r[0] for r in rows if r[1] == DocState.fetching]
+            if dead_claims:
+                db.execute(
+                    update(Document)
+                    .where(Document.id.in_(dead_claims), Document.state == DocState.fetching)
+                    .values(state=DocState.queued, claimed_by=None)
+                )
     batches: dict[str, list[int]] = {}
     for doc_id, state, article_id in rows:
         task = _NEXT_TASK[state]

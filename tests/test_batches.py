@@ -158,3 +158,37 @@ def test_a_task_going_through_a_batch_leaves_a_progress_heartbeat(clean_db, redi
     parse.apply(args=([doc],))  # as a worker runs it: with a request naming the node
     age = heartbeat.age(redis_db, socket.gethostname())
     assert age is not None and age < 60
+
+
+def test_a_page_being_fetched_is_not_claimed_by_a_second_message(clean_db):
+    """Only its own task (a Celery retry or redelivery) or anyone after the lease may take a
+    document another fetch task holds; the sweeper releases a claim whose holder died."""
+    from services.fetcher.tasks import claim
+    from shared.intake import enqueue_urls
+    from shared.tasks import sweep
+
+    ids = enqueue_urls(["https://a.example.org/1", "https://a.example.org/2"], send=False).new
+    assert sorted(r[0] for r in claim(ids, "task-a", 1800)) == ids
+    assert claim(ids, "task-b", 1800) == []  # a sweeper copy, a second message: held
+    assert len(claim(ids[:1], "task-a", 1800)) == 1  # the holder retried
+    with session_scope() as db:
+        db.execute(
+            update(Document)
+            .where(Document.id == ids[1])
+            .values(state_changed_at=datetime.now(UTC) - timedelta(hours=1))
+        )
+    assert [r[0] for r in claim(ids, "task-b", 1800)] == [ids[1]]  # its holder's lease is over
+
+    with session_scope() as db:  # task-a died holding ids[0]
+        db.execute(
+            update(Document)
+            .where(Document.id == ids[0])
+            .values(state_changed_at=datetime.now(UTC) - timedelta(hours=2))
+        )
+    assert sweep(lease_seconds=3600) == {"fetching": 1}
+    with session_scope() as db:
+        state, holder = db.execute(
+            select(Document.state, Document.claimed_by).where(Document.id == ids[0])
+        ).one()
+    assert state == DocState.queued and holder is None
+    assert [r[0] for r in claim(ids[:1], "task-c", 3600)] == ids[:1]  # the re-sent message

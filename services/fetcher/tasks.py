@@ -11,11 +11,11 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery import Task
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 
 from services.fetcher.discovery import FeedItem, parse_feed, parse_sitemap
 from services.fetcher.errors import RobotsDisallowed, TransientFetchError
@@ -38,7 +38,7 @@ from shared.redis_client import get_redis
 
 log = logging.getLogger(__name__)
 
-CLAIMABLE = (DocState.queued, DocState.retrying, DocState.fetching)
+CLAIMABLE = (DocState.queued, DocState.retrying)  # and `fetching` under a dead or own claim
 ROBOTS_RETRY_AFTER = 60.0  # seconds before asking again after robots.txt was unavailable
 ROBOTS_MEMO_SECONDS = 30.0  # a batch reuses a site's robots.txt entry for this long
 # A batch stores what it has fetched and hands it to parse at least this often (and at least
@@ -59,20 +59,42 @@ class RobotsUnavailable(TransientFetchError):
     """robots.txt could not be read (5xx, 429, network): retry later, do not fail for good."""
 
 
-@app.task(name="newsflow.fetch", **INFRA_RETRY)
-def fetch(document_ids: list[int]) -> str:
-    """Download a batch of documents; store each raw response and send them on to parse."""
-    settings = load_settings()
+def claim(document_ids: list[int], task_id: str | None, lease_seconds: float) -> list[Row]:
+    """Move the documents this task may fetch to `fetching`, under its task id.
+
+    Free: queued or retrying. A `fetching` document is taken only when the claim is this task's
+    own (Celery retried or redelivered it) or older than the lease (its holder died); so a
+    second message for a page another worker is fetching right now does not fetch it again.
+    """
+    stale = func.now() - timedelta(seconds=lease_seconds)
     with session_scope() as db:
-        claimed = db.execute(
+        return db.execute(
             update(Document)
-            .where(Document.id.in_(document_ids), Document.state.in_(CLAIMABLE))
-            .values(state=DocState.fetching, state_changed_at=func.now())
+            .where(
+                Document.id.in_(document_ids),
+                Document.state.in_(CLAIMABLE)
+                | (
+                    (Document.state == DocState.fetching)
+                    & (
+                        (Document.claimed_by == task_id)
+                        | Document.claimed_by.is_(None)
+                        | (Document.state_changed_at < stale)
+                    )
+                ),
+            )
+            .values(state=DocState.fetching, state_changed_at=func.now(), claimed_by=task_id)
             .returning(
                 Document.id, Document.url, Document.etag, Document.last_modified,
                 Document.attempts,
             )
         ).all()  # fmt: skip
+
+
+@app.task(name="newsflow.fetch", bind=True, **INFRA_RETRY)
+def fetch(self: Task, document_ids: list[int]) -> str:
+    """Download a batch of documents; store each raw response and send them on to parse."""
+    settings = load_settings()
+    claimed = claim(document_ids, self.request.id, settings.lease_seconds)
     outcomes: Counter[str] = Counter(skipped=len(document_ids) - len(claimed))
     done: list[dict[str, Any]] = []
     deferred: list[tuple[int, float]] = []
@@ -118,7 +140,14 @@ def fetch(document_ids: list[int]) -> str:
             done, flushed_at = [], time.monotonic()
     outcomes["fetched"] += _store_fetched(done)
     if deferred:
-        send_ids("newsflow.fetch", [d for d, _ in deferred], countdown=min(w for _, w in deferred))
+        ids = [d for d, _ in deferred]
+        with session_scope() as db:  # back to the queue: the next message may claim them
+            db.execute(
+                update(Document)
+                .where(Document.id.in_(ids), Document.state == DocState.fetching)
+                .values(state=DocState.queued, claimed_by=None)
+            )
+        send_ids("newsflow.fetch", ids, countdown=min(w for _, w in deferred))
         outcomes["deferred"] += len(deferred)
     return ", ".join(f"{n} {what}" for what, n in outcomes.items() if n)
 
