@@ -195,6 +195,25 @@ def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     return out
 
 
+def server_cpu() -> dict[str, float]:
+    """CPU seconds of the PostgreSQL and Redis server processes alive now (the other side of
+    SQL and Redis, not in the workers' numbers). The backends of the workers' pooled connections
+    live through the run; short-lived connections' backends are missed, and other clients' load
+    on the same servers is counted: run the bench on a quiet machine."""
+    import psutil
+
+    total = {"PostgreSQL": 0.0, "Redis": 0.0}
+    for proc in psutil.process_iter(["name"]):
+        name = proc.info["name"] or ""
+        kind = "PostgreSQL" if name.startswith("postgres") else "Redis" if "redis" in name else None
+        if kind:
+            try:
+                total[kind] += _cpu(proc)
+            except psutil.Error:
+                pass
+    return total
+
+
 def _cpu(p) -> float:
     t = p.cpu_times()
     return t.user + t.system
@@ -267,6 +286,7 @@ def run_pipeline(
             spies = {q: start_pyspy(p.pid, logdir / f"{q}.pyspy.txt") for q, p in procs.items()}
             time.sleep(1.0)  # py-spy attached
         cpu0 = {q: _cpu(p) for q, p in ps.items()}
+        servers0 = server_cpu()
         urls = logdir / "urls.txt"
         urls.write_text("\n".join(base + p["path"] for p in pages) + "\n", encoding="utf-8")
 
@@ -276,6 +296,7 @@ def run_pipeline(
         elapsed = time.monotonic() - t0
         time.sleep(4 * FLUSH_SECONDS)  # the workers' last stage/task counts reach Redis
         cpu = {q: _cpu(p) - cpu0[q] for q, p in ps.items()}
+        servers = {k: v - servers0.get(k, 0.0) for k, v in server_cpu().items()}
         sampler.stop.set()
         sampler.join()
         for spy in spies.values():
@@ -324,6 +345,7 @@ def run_pipeline(
             "task_cpu": {q: metrics.get(f"{q}:task_cpu", 0.0) for q in STAGES},
             "tasks": {q: int(metrics.get(f"{q}:tasks", 0)) for q in STAGES},
             "peak_rss": sampler.peak,
+            "servers": servers,
             "latency": lat,
             "logdir": str(logdir),
             "pyspy": pyspy_breakdown({q: logdir / f"{q}.pyspy.txt" for q in spies}),
@@ -566,6 +588,9 @@ def table(res: dict[str, Any], np_res: dict[str, Any] | None) -> str:
         ("peak RSS MB", *(f"{res['peak_rss'][q] / mb:.0f}" for q in STAGES),
          f"{sum(res['peak_rss'].values()) / mb:.0f} (sum)",
          f"{np_res['peak_rss'] / mb:.0f}" if np_res else "n/a"),
+        ("server CPU ms per article: PostgreSQL / Redis", "", "", "",
+         " / ".join(f"{res['servers'].get(k, 0.0) * 1000 / n:.1f}" for k in ("PostgreSQL", "Redis")),
+         "not in the share"),
         ("articles/s (wall)", "", "", "", f"{res['articles'] / res['elapsed']:.2f}", ""),
         ("latency enqueue->enriched p50/p95 s", "", "", "",
          f"{_pct(res['latency'], 0.5):.1f} / {_pct(res['latency'], 0.95):.1f}", ""),
