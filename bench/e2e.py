@@ -375,7 +375,7 @@ _RULES = [
                      "enrich (services/enricher/core.py", "publisher_for (",
                      "fetch (services/fetcher/http.py:")),
     ("robots + rate limit (Redis)", ("polite_wait (",)),
-    ("minhash (parse, outside stage_cpu)", ("shared/minhash.py",)),
+    ("minhash (signature: stage logic; similarity in the store)", ("shared/minhash.py",)),
     ("raw body (de)compression (zstd)", ("compress (shared/pipeline.py",)),
     ("SQL: SQLAlchemy ORM/Core + psycopg", ("sqlalchemy/", "psycopg/")),
     ("send_task / publish (kombu)", ("send_task (", "apply_async (")),

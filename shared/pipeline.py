@@ -84,6 +84,29 @@ def settle_statement(from_state: DocState, **values: Any) -> Update:
     )
 
 
+def settle_params(
+    document_id: int,
+    to: DocState,
+    exc: BaseException | None = None,
+    *,
+    error: tuple[str, str] | None = None,
+    **values: Any,
+) -> dict[str, Any]:
+    """One row of parameters for `settle_statement`: the error of `exc` (or an explicit
+    (class, message) `error`) is recorded, none clears the previous one."""
+    if exc is not None:
+        fields = error_fields(exc)
+        error = (fields["last_error_class"], fields["last_error_message"])
+    error_class, error_message = error or (None, None)
+    return {
+        "doc_id": document_id,
+        "to": to,
+        "error_class": error_class,
+        "error_message": error_message,
+        **values,
+    }
+
+
 def error_fields(exc: BaseException) -> dict[str, str]:
     """The columns that record an error: class name and a bounded message."""
     message = str(exc) or exc.__class__.__name__

@@ -32,7 +32,7 @@ from shared.models import (
     Entity,
     Publisher,
 )
-from shared.pipeline import error_fields, settle_statement
+from shared.pipeline import settle_params, settle_statement
 
 log = logging.getLogger(__name__)
 
@@ -73,25 +73,16 @@ def enrich(article_ids: list[int]) -> str:
             replace=[row.id for row, _ in done if row.enricher_version is not None],
         )
         settle = [
-            {"doc_id": row.document_id, "to": DocState.enriched, "error_class": None,
-             "error_message": None}
+            settle_params(row.document_id, DocState.enriched)
             if res is not None
-            else {"doc_id": row.document_id, "to": DocState.failed} | _error(pub)
-            for row, (res, pub) in zip(rows, results, strict=True)
-        ]  # fmt: skip
+            else settle_params(row.document_id, DocState.failed, error)
+            for row, (res, error) in zip(rows, results, strict=True)
+        ]
         if settle:
             db.execute(_SETTLE, settle)
     for row in settle:
         outcomes[row["to"].value] += 1
     return ", ".join(f"{n} {what}" for what, n in outcomes.items() if n)
-
-
-def _error(exc: Any) -> dict[str, str]:
-    fields = error_fields(exc)
-    return {
-        "error_class": fields["last_error_class"],
-        "error_message": fields["last_error_message"],
-    }
 
 
 def _extract(rows: list[Row]) -> list[tuple[Enrichment | None, Any]]:

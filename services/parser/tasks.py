@@ -30,7 +30,7 @@ from shared.heartbeat import beat
 from shared.logs import item_context
 from shared.metrics import stage_cpu
 from shared.models import Article, DocState, Document
-from shared.pipeline import decompress, error_fields, settle_statement
+from shared.pipeline import decompress, settle_params, settle_statement
 
 log = logging.getLogger(__name__)
 
@@ -145,16 +145,8 @@ def _outcome(
     fetched_at: datetime | None = None,
 ) -> dict[str, Any]:
     """Parameters of _SETTLE for one document."""
-    fields = error_fields(exc) if exc is not None else {}
-    if duplicate is not None:
-        fields = {"last_error_class": "Duplicate", "last_error_message": duplicate}
-    return {
-        "doc_id": document_id,
-        "to": to,
-        "error_class": fields.get("last_error_class"),
-        "error_message": fields.get("last_error_message"),
-        "snapshot_fetched_at": fetched_at,
-    }
+    error = ("Duplicate", duplicate) if duplicate is not None else None
+    return settle_params(document_id, to, exc, error=error, snapshot_fetched_at=fetched_at)
 
 
 def _article_values(p: _Parsed, duplicate_of: int | None) -> dict[str, Any]:
