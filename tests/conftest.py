@@ -18,6 +18,8 @@ import pytest
 import redis
 from sqlalchemy.engine import make_url
 
+from tests.commands import manage  # noqa: F401  (tests import it from here)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -149,21 +151,6 @@ def workers(database: str, redis_db: redis.Redis, tmp_path_factory) -> Iterator[
         yield {"procs": procs, "logdir": logdir}
     finally:
         stop_processes(list(procs.values()))
-
-
-def manage(
-    *args: str, timeout: float = 300, input: str | None = None, env: dict | None = None
-) -> subprocess.CompletedProcess:
-    """Run `python manage.py ...` as an operator would, with the test environment."""
-    return subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        input=input,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def export_records() -> list[dict]:

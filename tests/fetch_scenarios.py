@@ -16,7 +16,6 @@ import hashlib
 import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from urllib.parse import urlsplit
 import redis
 from sqlalchemy import select, text
 
+from tests.commands import manage
 from tests.httpserver import LocalServer, Request, _Handler, _Server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,15 +201,7 @@ class Stack:
         self, *args: str, timeout: float = 120, input: str | None = None
     ) -> subprocess.CompletedProcess:
         """`python manage.py ...` with this stack's environment."""
-        return subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), *args],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            input=input,
-            env={**os.environ, **self.env},
-        )
+        return manage(*args, timeout=timeout, input=input, env=self.env)
 
     def enqueue(self, *args: str) -> str:
         out = self.manage("enqueue", *args)

@@ -29,6 +29,8 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 import redis
 
+from tests.commands import manage
+
 ROOT = Path(__file__).resolve().parents[2]
 STAGE_QUEUES = ("fetch", "parse", "enrich")
 if TYPE_CHECKING:
@@ -505,15 +507,7 @@ class Pipeline:
     def manage(
         self, *args: str, timeout: float = 120, input: str | None = None
     ) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), *args],
-            cwd=ROOT,
-            env=self.full_env(),
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            input=input,
-        )
+        return manage(*args, timeout=timeout, input=input, env=self.env)
 
     def migrate(self) -> None:
         out = self.manage("migrate")
