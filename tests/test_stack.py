@@ -27,17 +27,6 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _run(env: dict, *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 def test_up_starts_pip_packaged_services_and_stops_cleanly():
     data_dir = tempfile.mkdtemp(prefix="newsflow-up-", dir="/tmp")  # pgserver: never under /root
     flower_port = _free_port()
@@ -71,13 +60,15 @@ def test_up_starts_pip_packaged_services_and_stops_cleanly():
         threading.Thread(target=lambda: [None for _ in up.stdout], daemon=True).start()
 
         sample = next((ROOT / "samples").glob("000_*.txt"))
-        assert "1 new" in _run(stack_env, "import", str(sample)).stdout
-        assert _run(stack_env, "wait", "--timeout", "120").returncode == 0
-        exported = [json.loads(x) for x in _run(stack_env, "export").stdout.splitlines()]
+        assert "1 new" in manage("import", str(sample), env=stack_env, timeout=180).stdout
+        assert manage("wait", "--timeout", "120", env=stack_env, timeout=180).returncode == 0
+        exported = [
+            json.loads(x) for x in manage("export", env=stack_env, timeout=180).stdout.splitlines()
+        ]
         assert len(exported) == 1 and exported[0]["state"] == "enriched"
         assert exported[0]["published_at"] == "2024-01-21T00:18:00Z"
 
-        status = json.loads(_run(stack_env, "status", "--json").stdout)
+        status = json.loads(manage("status", "--json", env=stack_env, timeout=180).stdout)
         online = {w.split("@")[0] for w in status["workers"]}
         assert {"fetch", "parse", "enrich", "maintenance"} <= online
 
