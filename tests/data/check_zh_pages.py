@@ -43,6 +43,7 @@ PAGE_TYPES = {"article", "listing", "other"}
 PUBLISHED = re.compile(r"^\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d\+08:00)?$")
 TAG = re.compile(r"<[^>]*>", re.S)
 SPACE = re.compile(r"\s+")
+STRAY_END = re.compile(r"</(html|body)\s*>", re.I)
 
 
 def squeeze(text: str) -> str:
@@ -52,7 +53,8 @@ def squeeze(text: str) -> str:
 
 def rendered_text(decoded: str) -> str:
     """The text a reader sees: element text without scripts, styles and comments."""
-    doc = lxml_html.document_fromstring(decoded)
+    # Some pages close </html> early (an included header); browsers keep rendering, lxml stops.
+    doc = lxml_html.document_fromstring(STRAY_END.sub("", decoded))
     for node in doc.xpath("//script|//style|//noscript|//comment()"):
         if node.getparent() is not None:
             node.drop_tree()
