@@ -12,4 +12,4 @@ RUN pip install --no-deps . \
     && useradd --create-home --uid 10001 newsflow
 USER newsflow
 
-CMD ["celery", "-A", "shared.celery_app", "worker", "-Q", "fetch,parse,enrich", "--loglevel", "INFO"]
+CMD ["celery", "-A", "shared.runtime.celery_app", "worker", "-Q", "fetch,parse,enrich", "--loglevel", "INFO"]

@@ -41,15 +41,16 @@ def _read_lines(args: argparse.Namespace) -> list[str]:
 def cmd_enqueue(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from shared.intake import enqueue_urls
+    from shared.runtime.intake import enqueue_urls
 
     if args.feed or args.sitemap:
-        from shared.celery_app import app
+        from shared.runtime.celery_app import app
+        from shared.runtime.stages import FEED_TASK, SITEMAP_TASK
 
         for url in args.feed or []:
-            app.send_task("newsflow.fetch_feed", (url,))
+            app.send_task(FEED_TASK, (url,))
         for url in args.sitemap or []:
-            app.send_task("newsflow.fetch_sitemap", (url,))
+            app.send_task(SITEMAP_TASK, (url,))
         print(f"sent {len(args.feed or [])} feed(s), {len(args.sitemap or [])} sitemap(s)")
         if not (args.urls or args.file):
             return 0
@@ -71,8 +72,8 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from shared.dispatch import send_ids
-    from shared.intake import import_raw
+    from shared.runtime.intake import import_raw
+    from shared.runtime.handover import send_to
 
     files: list[Path] = []
     for p in map(Path, args.paths):
@@ -89,14 +90,14 @@ def cmd_import(args: argparse.Namespace) -> int:
         if doc_id is not None:
             new.append(doc_id)
         known += outcome == "known"
-    send_ids("newsflow.parse", new)  # a batch per message, once all are stored
+    send_to("parse", new)  # a batch per message, once all are stored
     new = len(new)
     print(f"{new} new, {known} already known, {failed} not imported")
     return 1 if failed else 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from shared.status import pipeline_status, source_health
+    from shared.ops.status import pipeline_status, source_health
 
     if args.sources:
         return _print_sources(source_health(), args.json)
@@ -133,7 +134,7 @@ def _print_sources(rows: list[dict], as_json: bool) -> int:
 
 
 def cmd_wait(args: argparse.Namespace) -> int:
-    from shared.status import is_idle
+    from shared.ops.status import is_idle
 
     deadline = time.monotonic() + args.timeout
     while time.monotonic() < deadline:
@@ -146,9 +147,9 @@ def cmd_wait(args: argparse.Namespace) -> int:
 
 def cmd_alive(args: argparse.Namespace) -> int:
     """Healthcheck of one worker: it answers a ping, or its tasks beat (busy with a batch)."""
-    from shared.celery_app import app
-    from shared.heartbeat import age
     from shared.redis_client import get_redis
+    from shared.runtime.celery_app import app
+    from shared.runtime.heartbeat import age
 
     beat_age = age(get_redis(), args.node)
     if beat_age is not None and beat_age < args.max_age:
@@ -162,7 +163,7 @@ def cmd_alive(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from shared.export import iter_articles
+    from shared.ops.export import iter_articles
 
     since = datetime.fromisoformat(args.since.replace("Z", "+00:00")) if args.since else None
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
@@ -208,7 +209,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     record = dataclasses.asdict(parsed)
     for k, v in record.items():
         if isinstance(v, datetime):
-            from shared.export import iso_z
+            from shared.ops.export import iso_z
 
             record[k] = iso_z(v)
     if args.json:
@@ -222,7 +223,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
-    from shared import operations as ops
+    from shared.ops import operations as ops
 
     if args.action == "add":
         for url in args.urls:
@@ -247,7 +248,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
 def cmd_retry(args: argparse.Namespace) -> int:
     from shared.models import DocState
-    from shared.operations import retry_documents
+    from shared.ops.operations import retry_documents
 
     n = retry_documents([DocState(s) for s in args.state], args.domain, args.error)
     print(f"re-sent {n} documents")
@@ -255,7 +256,7 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def cmd_reparse(args: argparse.Namespace) -> int:
-    from shared.operations import reparse_documents, since_arg
+    from shared.ops.operations import reparse_documents, since_arg
 
     n = reparse_documents(args.domain, since_arg(args.since))
     print(f"re-sent {n} documents to parse")
@@ -263,7 +264,7 @@ def cmd_reparse(args: argparse.Namespace) -> int:
 
 
 def cmd_reenrich(args: argparse.Namespace) -> int:
-    from shared.operations import reenrich_articles, since_arg
+    from shared.ops.operations import reenrich_articles, since_arg
 
     n = reenrich_articles(args.domain, since_arg(args.since))
     print(f"re-sent {n} articles to enrich")
@@ -271,7 +272,7 @@ def cmd_reenrich(args: argparse.Namespace) -> int:
 
 
 def cmd_up(args: argparse.Namespace) -> int:
-    from shared.stack import run_stack
+    from shared.ops.stack import run_stack
 
     return run_stack(
         flower=not args.no_flower, data_dir=Path(args.data_dir), flower_port=args.flower_port
@@ -279,7 +280,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from shared.demo import run_demo
+    from shared.ops.demo import run_demo
 
     return run_demo(Path(args.samples), data_dir=Path(args.data_dir), timeout=args.timeout)
 

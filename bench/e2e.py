@@ -234,7 +234,7 @@ def run_pipeline(
 
     from shared.db import drop_database
     from shared.metrics import FLUSH_SECONDS
-    from shared.stack import postgres_answers, redis_answers, start_worker, stop_processes
+    from shared.ops.stack import postgres_answers, redis_answers, start_worker, stop_processes
 
     base_db = os.environ.get("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/x")
     base_redis = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")

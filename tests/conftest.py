@@ -23,7 +23,7 @@ from tests.commands import manage  # noqa: F401  (tests import it from here)
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shared.stack import ensure_services  # noqa: E402
+from shared.ops.stack import ensure_services  # noqa: E402
 
 _base = ensure_services(ROOT / ".data", log=lambda m: print(m, file=sys.stderr))
 
@@ -125,7 +125,7 @@ def clean_db(database: str, redis_db: redis.Redis) -> Iterator[str]:
 
 
 def wait_for_workers(names: list[str], timeout: float = 60.0) -> None:
-    from shared.celery_app import app
+    from shared.runtime.celery_app import app
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -140,7 +140,7 @@ def wait_for_workers(names: list[str], timeout: float = 60.0) -> None:
 @pytest.fixture(scope="session")
 def workers(database: str, redis_db: redis.Redis, tmp_path_factory) -> Iterator[dict]:
     """One real Celery worker process per stage queue, for the whole session."""
-    from shared.stack import STAGES, start_worker, stop_processes
+    from shared.ops.stack import STAGES, start_worker, stop_processes
 
     logdir = tmp_path_factory.mktemp("worker-logs")
     procs = {}

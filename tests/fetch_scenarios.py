@@ -216,8 +216,8 @@ class Stack:
         """What is still queued, reserved or running on this stack's broker (kombu's Redis
         transport keeps a message in the `unacked` hash from delivery until the task is done,
         countdown/ETA messages included), and documents with work ahead of them."""
-        from shared.celery_app import QUEUES
-        from shared.status import document_counts
+        from shared.runtime.celery_app import QUEUES
+        from shared.ops.status import document_counts
 
         out = {q: int(self.rdb.client.llen(q)) for q in QUEUES}
         out["unacked"] = int(self.rdb.client.hlen("unacked"))
@@ -247,7 +247,7 @@ class Stack:
         return (self.logdir / f"{name}.log").read_text(errors="replace")
 
     def stop(self) -> None:
-        from shared.stack import stop_processes
+        from shared.ops.stack import stop_processes
 
         stop_processes(list(self.procs.values()))
         if self.app is not None:
@@ -255,8 +255,8 @@ class Stack:
 
 
 def _app_on(redis_url: str) -> Any:
-    """shared.celery_app's configuration (queues, routes) on another broker."""
-    from shared.celery_app import make_app
+    """shared.runtime.celery_app's configuration (queues, routes) on another broker."""
+    from shared.runtime.celery_app import make_app
 
     old = os.environ.get("REDIS_URL")
     os.environ["REDIS_URL"] = redis_url
@@ -273,7 +273,7 @@ def start_stack(
     env: dict[str, str], workers: Iterable[tuple[str, str]], rdb: RedisDB, logdir: Path
 ) -> Stack:
     """Start one solo worker per (name, queue) with `env` on `rdb`, wait until all answer."""
-    from shared.stack import start_worker
+    from shared.ops.stack import start_worker
 
     run = os.urandom(3).hex()
     stack = Stack(env={**env, "REDIS_URL": rdb.url}, rdb=rdb, logdir=logdir)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 
 from shared.db import session_scope
-from shared.intake import import_raw
+from shared.runtime.intake import import_raw
 from shared.models import Article, ArticleEntity, DocState, Document
 from tests.conftest import ROOT
 
@@ -137,7 +137,7 @@ def test_send_ids_puts_at_most_a_batch_in_each_message(clean_db, redis_db, monke
     import base64
     import json
 
-    from shared.dispatch import send_ids
+    from shared.runtime.handover import send_ids
 
     monkeypatch.setenv("NEWSFLOW_BATCH_SIZE", "4")
     assert send_ids("newsflow.parse", range(1, 11)) == 3
@@ -151,7 +151,7 @@ def test_a_task_going_through_a_batch_leaves_a_progress_heartbeat(clean_db, redi
     import socket
 
     from services.parser.tasks import parse
-    from shared import heartbeat
+    from shared.runtime import heartbeat
 
     doc = _import(EN, "https://harbor.example.org/world/eu-sanctions")
     heartbeat._last = 0.0
@@ -164,8 +164,8 @@ def test_a_page_being_fetched_is_not_claimed_by_a_second_message(clean_db):
     """Only its own task (a Celery retry or redelivery) or anyone after the lease may take a
     document another fetch task holds; the sweeper releases a claim whose holder died."""
     from services.fetcher.tasks import claim
-    from shared.intake import enqueue_urls
-    from shared.tasks import sweep
+    from shared.runtime.intake import enqueue_urls
+    from shared.runtime.maintenance import sweep
 
     ids = enqueue_urls(["https://a.example.org/1", "https://a.example.org/2"], send=False).new
     assert sorted(r[0] for r in claim(ids, "task-a", 1800)) == ids

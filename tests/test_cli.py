@@ -73,7 +73,7 @@ def test_sweeper_waits_for_a_backlog_and_resends_lost_messages(idle_broker):
         "2 new"
         in manage("enqueue", "https://a.example.org/1", "https://a.example.org/2", env=env).stdout
     )
-    code = "from shared.tasks import sweep; print(sweep(lease_seconds=0))"
+    code = "from shared.runtime.maintenance import sweep; print(sweep(lease_seconds=0))"
 
     def run() -> subprocess.CompletedProcess:
         return subprocess.run(

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from shared.celery_app import QUEUES, TASK_ROUTES
+from shared.runtime.celery_app import QUEUES, TASK_ROUTES
 from tests.conftest import ROOT
 
 COMPOSE = Path(sys.executable).parent / "docker-compose"

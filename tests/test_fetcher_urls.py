@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.fetcher import errors as E
-from services.fetcher.urls import host_of, normalize_url, origin
+from shared.urls import host_of, normalize_url, origin
 
 
 @pytest.mark.parametrize(

@@ -78,7 +78,7 @@ def test_retry_failed_documents_by_error_class(clean_db, workers, flaky_site):
 
 
 def test_sweeper_resends_work_whose_message_was_lost(clean_db, workers):
-    from shared.intake import import_raw
+    from shared.runtime.intake import import_raw
 
     sample = next((ROOT / "samples").glob("001_*.txt")).read_bytes()
     doc_id, _ = import_raw(sample, send=False)  # stored, but its parse message never sent
@@ -88,7 +88,7 @@ def test_sweeper_resends_work_whose_message_was_lost(clean_db, workers):
             .where(Document.id == doc_id)
             .values(state_changed_at=datetime.now(UTC) - timedelta(hours=2))
         )
-    from shared.tasks import sweep
+    from shared.runtime.maintenance import sweep
 
     assert sweep(lease_seconds=3600) == {"fetched": 1}
     assert sweep(lease_seconds=3600) == {}  # the lease restarted: not sent twice

@@ -1,212 +1,70 @@
 """Celery plumbing of the enrich stage: articles -> entities, cited sources, publisher rows.
 
-The extraction itself is services.enricher (pure functions of text). An enrich message carries a
-batch of article ids (shared.dispatch): one SELECT loads them, the model tags all their
-sentences together, and each table is written with one bulk statement for the whole batch.
+An enrich message carries a batch of article ids. The task loads them (services.enricher.store),
+tags all their texts together with the pure enricher (services.enricher), and stores every
+table with one bulk statement for the batch; an article whose enrichment or store fails, fails
+alone (shared.runtime.batch).
 """
 
 from __future__ import annotations
 
-import logging
 from collections import Counter
-from functools import lru_cache
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import Row, Table, bindparam, delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
+from sqlalchemy import Row
 
-from services.enricher import ENRICHER_VERSION, enrich_many, publisher_for
-from shared.celery_app import INFRA_RETRY, app
+from services.enricher import enrich_many, publisher_for
+from services.enricher.store import SETTLE, load_articles, store_enrichments
 from shared.contracts import Enrichment, PublisherInfo
 from shared.db import session_scope
-from shared.logs import item_context
-from shared.metrics import stage_cpu
-from shared.models import (
-    Article,
-    ArticleCitedSource,
-    ArticleEntity,
-    CitedSource,
-    DocState,
-    Document,
-    Entity,
-    Publisher,
-)
-from shared.pipeline import settle_params, settle_statement
+from shared.models import DocState
+from shared.pipeline import settle_params
+from shared.runtime.batch import process_together, store_isolated, summary
+from shared.runtime.celery_app import INFRA_RETRY, app
+from shared.runtime.handover import hand_over
+from shared.runtime.stages import stage
 
-log = logging.getLogger(__name__)
+STAGE = stage("enrich")
+Done = tuple[int, Enrichment, PublisherInfo]
 
-_articles = Article.__table__
-_SETTLE = settle_statement(DocState.parsed)
-_MARK_ENRICHED = (
-    update(_articles)
-    .where(_articles.c.id == bindparam("article_id"))
-    .values(
-        publisher_id=bindparam("publisher"),
-        enricher_version=bindparam("version"),
-        enriched_at=func.now(),
+
+def _enrich_rows(rows: Sequence[Row]) -> list[tuple[Enrichment, PublisherInfo]]:
+    results = enrich_many(
+        [(r.title, r.body, r.language) for r in rows], publishers=[r.url for r in rows]
     )
-)
+    return [
+        (res, publisher_for(r.url, r.site_name, r.language))
+        for r, res in zip(rows, results, strict=True)
+    ]
 
 
-@app.task(name="newsflow.enrich", **INFRA_RETRY)
+@app.task(name=STAGE.task, **INFRA_RETRY)
 def enrich(article_ids: list[int]) -> str:
     """Enrich a batch of articles and store the results in one transaction."""
     with session_scope() as db:
-        rows = db.execute(
-            select(
-                Article.id, Article.document_id, Article.title, Article.body, Article.language,
-                Article.url, Article.site_name, Article.enricher_version,
-            )
-            .join(Document, Document.id == Article.document_id)
-            .where(Article.id.in_(article_ids), Document.state == DocState.parsed)
-            .order_by(Article.id)
-        ).all()  # fmt: skip
-        # (skipped: unknown, already enriched by an earlier delivery, or reset)
+        rows = load_articles(db, article_ids)
         outcomes = Counter(skipped=len(article_ids) - len(rows))
-        results = _extract(rows)
-        done = [(row, res) for row, res in zip(rows, results, strict=True) if res[0] is not None]
-        store_enrichments(
-            db,
-            [(row.id, res, pub) for row, (res, pub) in done],
-            # enricher_version survives a reparse (enriched_at does not): links may exist
-            replace=[row.id for row, _ in done if row.enricher_version is not None],
-        )
+        results = process_together(STAGE.name, rows, lambda r: r.id, _enrich_rows)
+        errors = {row.id: res for row, res in results if isinstance(res, Exception)}
+        done: list[Done] = [(row.id, *res) for row, res in results if row.id not in errors]
+        # enricher_version survives a reparse (enriched_at does not): links may exist
+        enriched_before = {row.id for row in rows if row.enricher_version is not None}
+
+        def store(db, items: Sequence[Done]) -> None:
+            store_enrichments(
+                db, list(items), replace=[d[0] for d in items if d[0] in enriched_before]
+            )
+
+        _, failed = store_isolated(db, STAGE.name, done, lambda d: d[0], store)
+        errors.update((d[0], exc) for d, exc in failed)
         settle = [
-            settle_params(row.document_id, DocState.enriched)
-            if res is not None
-            else settle_params(row.document_id, DocState.failed, error)
-            for row, (res, error) in zip(rows, results, strict=True)
+            settle_params(row.document_id, DocState.failed, errors[row.id])
+            if row.id in errors
+            else settle_params(row.document_id, DocState.enriched)
+            for row in rows
         ]
         if settle:
-            db.execute(_SETTLE, settle)
-    for row in settle:
-        outcomes[row["to"].value] += 1
-    return ", ".join(f"{n} {what}" for what, n in outcomes.items() if n)
-
-
-def _extract(rows: list[Row]) -> list[tuple[Enrichment | None, Any]]:
-    """(enrichment, publisher) per article, or (None, the exception) for one that failed.
-
-    The whole batch goes through the model together; if that fails, each article alone, so one
-    bad article fails alone.
-    """
-
-    def publisher(row: Row) -> PublisherInfo:
-        return publisher_for(row.url, row.site_name, row.language)
-
-    try:
-        with stage_cpu("enrich"):
-            results = enrich_many(
-                [(r.title, r.body, r.language) for r in rows], publishers=[r.url for r in rows]
-            )
-            return [(res, publisher(r)) for r, res in zip(rows, results, strict=True)]
-    except Exception:
-        pass  # find the article that fails, below
-    out: list[tuple[Enrichment | None, Any]] = []
-    for r in rows:
-        with item_context(r.id):
-            try:
-                with stage_cpu("enrich"):
-                    res = enrich_many([(r.title, r.body, r.language)], publishers=[r.url])[0]
-                    out.append((res, publisher(r)))
-            except Exception as exc:
-                log.warning("article %s: enrich failed: %r", r.id, exc)
-                out.append((None, exc))
-    return out
-
-
-def store_enrichments(
-    db: Session, done: list[tuple[int, Enrichment, PublisherInfo]], replace: list[int]
-) -> None:
-    """Store each article's entity and source links (`replace`: articles enriched before,
-    whose old links go first); upsert the shared records. One statement per table per batch."""
-    if not done:
-        return
-    publishers = _upsert_returning(
-        db, Publisher, [_publisher_row(pub) for _, _, pub in done], ["domain", "language"]
-    )
-    if replace:
-        db.execute(delete(ArticleEntity).where(ArticleEntity.article_id.in_(replace)))
-        db.execute(delete(ArticleCitedSource).where(ArticleCitedSource.article_id.in_(replace)))
-    entity_rows = [{"name": e.name, "type": e.type} for _, res, _ in done for e in res.entities]
-    if entity_rows:
-        entity_ids = _upsert_returning(db, Entity, entity_rows, ["type", "name"])
-        db.execute(
-            insert(ArticleEntity.__table__),
-            [
-                {
-                    "article_id": article_id,
-                    "entity_id": entity_ids[(e.type, e.name)],
-                    "mentions": e.mentions,
-                    "offsets": [list(o) for o in e.offsets],
-                }
-                for article_id, res, _ in done
-                for e in res.entities
-            ],
-        )
-    source_rows = [
-        {"name_en": c.name_en, "name": c.name, "country": c.country, "kind": c.kind}
-        for _, res, _ in done
-        for c in res.cited_sources
-    ]
-    if source_rows:
-        source_ids = _upsert_returning(db, CitedSource, source_rows, ["name_en"])
-        db.execute(
-            insert(ArticleCitedSource.__table__),
-            [
-                {
-                    "article_id": article_id,
-                    "source_id": source_ids[(c.name_en,)],
-                    "name": c.name,
-                    "mentions": c.mentions,
-                }
-                for article_id, res, _ in done
-                for c in res.cited_sources
-            ],
-        )
-    db.execute(
-        _MARK_ENRICHED,
-        [
-            {
-                "article_id": article_id,
-                "publisher": publishers[(pub.domain, pub.language or "")],
-                "version": res.enricher or ENRICHER_VERSION,
-            }
-            for article_id, res, pub in done
-        ],
-    )
-
-
-def _upsert_returning(db: Session, model, rows: list[dict], keys: list[str]) -> dict[tuple, int]:
-    """INSERT ... ON CONFLICT DO UPDATE RETURNING id, keyed by the conflict columns.
-
-    One statement shape per table (cached), run with the whole list of rows: SQLAlchemy sends
-    it as multi-row INSERTs ("insertmanyvalues") and returns every row's id with its key.
-    """
-    by_key = {tuple(r[k] for k in keys): r for r in rows}
-    order = sorted(by_key)  # one lock order for every worker: no deadlocks
-    stmt = _upsert_statement(model.__table__, tuple(keys), tuple(rows[0]))
-    return {tuple(row[1:]): row[0] for row in db.execute(stmt, [by_key[k] for k in order])}
-
-
-@lru_cache(maxsize=16)
-def _upsert_statement(table: Table, keys: tuple[str, ...], columns: tuple[str, ...]):
-    stmt = insert(table)
-    update_cols = {c: stmt.excluded[c] for c in columns if c not in keys} or {
-        keys[0]: stmt.excluded[keys[0]]  # a no-op update so RETURNING sees existing rows
-    }
-    return stmt.on_conflict_do_update(index_elements=list(keys), set_=update_cols).returning(
-        table.c.id, *[table.c[k] for k in keys]
-    )
-
-
-def _publisher_row(info: PublisherInfo) -> dict[str, Any]:
-    return {
-        "domain": info.domain,
-        "language": info.language or "",
-        "name": info.name,
-        "name_en": info.name_en,
-        "country": info.country,
-        "kind": info.kind,
-    }
+            db.execute(SETTLE, settle)
+    outcomes.update(row["to"].value for row in settle)
+    hand_over(STAGE.name, [row.id for row in rows if row.id not in errors])
+    return summary(outcomes)

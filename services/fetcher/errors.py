@@ -8,6 +8,7 @@ from `transient` whether to retry (with `retry_after` when the server asked for 
 from __future__ import annotations
 
 from shared.contracts import PipelineError
+from shared.urls import BadScheme, InvalidURL  # URL identity is ground level; re-exported
 
 
 class FetchError(PipelineError):
@@ -90,14 +91,6 @@ class RedirectLoop(FetchError):
 
 class BlockedAddress(FetchError):
     """SSRF guard: the host resolves to (or connected to) a non-public address."""
-
-
-class InvalidURL(FetchError):
-    """Unparseable or unusable URL."""
-
-
-class BadScheme(InvalidURL):
-    """Only http and https are fetched."""
 
 
 class NotAFeed(FetchError):

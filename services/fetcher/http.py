@@ -36,7 +36,7 @@ from services.fetcher.errors import (
     TooManyRedirects,
 )
 from services.fetcher.ssrf import SocketWatch, SSRFPolicy, check_url, make_guarded_adapter
-from services.fetcher.urls import normalize_url, split_url
+from shared.urls import normalize_url, split_url
 from shared.config import Settings, load_settings
 from shared.contracts import FetchResult
 
@@ -341,7 +341,7 @@ def _map_status(resp: requests.Response, url: str) -> FetchError:
 
 def _translate(exc: BaseException, url: str, watch: SocketWatch) -> FetchError:
     """requests/urllib3/socket exceptions -> typed errors."""
-    if isinstance(exc, FetchError):
+    if isinstance(exc, FetchError | InvalidURL):
         if exc.url is None:
             exc.url = url
         return exc
@@ -457,7 +457,7 @@ def fetch(
                     check_content_type=check_content_type,
                 )
             raise AssertionError("unreachable")  # pragma: no cover
-    except FetchError as exc:
+    except (FetchError, InvalidURL) as exc:
         if watch.fired and isinstance(exc, ConnectionFailed):
             raise FetchTimeout(f"total deadline exceeded for {url}", url=url) from exc
         if exc.url is None:

@@ -40,7 +40,7 @@ from services.fetcher.errors import (
     RobotsDisallowed,
     TooManyRedirects,
 )
-from services.fetcher.urls import origin
+from shared.urls import origin
 from shared.config import Settings, load_settings
 from shared.contracts import FetchResult
 

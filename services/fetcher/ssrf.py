@@ -27,7 +27,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import NameResolutionError
 
 from services.fetcher.errors import BlockedAddress, ConnectionFailed, InvalidURL
-from services.fetcher.urls import DEFAULT_PORTS, split_url
+from shared.urls import DEFAULT_PORTS, split_url
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

@@ -1,7 +1,7 @@
 """Celery plumbing of the fetch stage: claim documents, be polite, download, store, hand over.
 
 The logic lives in services.fetcher.{http,robots,ratelimit}; this module only moves state.
-A fetch message carries a batch of document ids (shared.dispatch): one claim statement, one
+A fetch message carries a batch of document ids (shared.runtime.handover): one claim statement, one
 bulk store per flush and one parse message per flush serve the whole batch.
 """
 
@@ -22,14 +22,14 @@ from services.fetcher.errors import RobotsDisallowed, TransientFetchError
 from services.fetcher.http import fetch as http_fetch
 from services.fetcher.ratelimit import interval_for, reserve
 from services.fetcher.robots import RobotsCache
-from services.fetcher.urls import host_of, normalize_url
-from shared.celery_app import INFRA_ERRORS, INFRA_RETRY, app
+from shared.urls import host_of, normalize_url
+from shared.runtime.celery_app import INFRA_ERRORS, INFRA_RETRY, app
 from shared.config import Settings, load_settings
 from shared.contracts import FetchResult, PipelineError
 from shared.db import session_scope
-from shared.dispatch import send_ids
-from shared.heartbeat import beat
-from shared.intake import enqueue_urls, import_raw
+from shared.runtime.handover import send_ids
+from shared.runtime.heartbeat import beat
+from shared.runtime.intake import enqueue_urls, import_raw
 from shared.logs import item_context
 from shared.metrics import stage_cpu
 from shared.models import DocState, Document, Feed

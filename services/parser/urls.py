@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urljoin, urlsplit
 
-from services.fetcher.errors import InvalidURL
-from services.fetcher.urls import normalize_url as identity_url
+from shared.urls import InvalidURL
+from shared.urls import normalize_url as identity_url
 
 
 def normalize_url(url: str, base: str | None = None) -> str:
-    """Absolute URL normalized exactly like document URLs (services/fetcher/urls.py), so a
+    """Absolute URL normalized exactly like document URLs (shared/urls.py), so a
     canonical URL and the URL it was fetched under compare equal. ValueError on junk."""
     url = url.strip()
     if base:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from shared.urls import host_of
+
 
 @dataclass(frozen=True)
 class Edition:
@@ -139,10 +141,6 @@ REGISTRY: dict[str, Publisher] = _registry()
 
 def all_publishers() -> list[Publisher]:
     return list(REGISTRY.values())
-
-
-def host_of(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower().rstrip(".")
 
 
 def lookup(url: str) -> tuple[Publisher, Edition | None] | None:

@@ -1,4 +1,4 @@
-"""One process of the concurrent-enqueue burst: threads calling shared.intake.enqueue_urls.
+"""One process of the concurrent-enqueue burst: threads calling shared.runtime.intake.enqueue_urls.
 
 `python -m tests.faults.burst --start-at EPOCH --threads 4 --calls 5 URL...` waits for the wall
 clock to reach EPOCH (so every process starts together), then each thread calls
@@ -22,7 +22,7 @@ def main() -> int:
     ap.add_argument("urls", nargs="+")
     args = ap.parse_args()
 
-    from shared.intake import enqueue_urls
+    from shared.runtime.intake import enqueue_urls
 
     lock = threading.Lock()
     summary: dict = {"calls": 0, "new": 0, "known": 0, "errors": []}

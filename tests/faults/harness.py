@@ -34,7 +34,7 @@ from tests.commands import manage
 ROOT = Path(__file__).resolve().parents[2]
 STAGE_QUEUES = ("fetch", "parse", "enrich")
 if TYPE_CHECKING:
-    from shared.stack import WorkerWatchdog
+    from shared.ops.stack import WorkerWatchdog
 
 ALL_QUEUES = (*STAGE_QUEUES, "maintenance")
 # error classes that mean "the infrastructure was down", never a property of the page
@@ -524,7 +524,7 @@ class Pipeline:
 
     def close(self) -> None:
         self.stop_sweeper()
-        from shared.stack import stop_processes
+        from shared.ops.stack import stop_processes
 
         stop_processes(list(self.workers.values()), timeout=10)
         try:
@@ -537,7 +537,7 @@ class Pipeline:
         return self.logdir / f"{queue}.{self.starts.get(queue, 0)}.log"
 
     def start_worker(self, queue: str) -> None:
-        from shared.stack import start_worker
+        from shared.ops.stack import start_worker
 
         self.starts[queue] = self.starts.get(queue, 0) + 1
         self.started_at[queue] = time.time()
@@ -550,7 +550,7 @@ class Pipeline:
 
     def add_worker(self, queue: str, name: str) -> None:
         """One more solo worker on `queue` (scale-out), stopped with the others."""
-        from shared.stack import start_worker
+        from shared.ops.stack import start_worker
 
         self.workers[name] = start_worker(
             queue, env=self.env, name=f"{name}-{self.name}",
@@ -589,7 +589,7 @@ class Pipeline:
 
     def watchdog(self) -> WorkerWatchdog:
         """The same worker watchdog `manage.py up` runs, over this pipeline's workers."""
-        from shared.stack import WorkerWatchdog, stop_processes
+        from shared.ops.stack import WorkerWatchdog, stop_processes
 
         def restart(queue: str) -> None:
             self.events.append(f"watchdog restarted the unresponsive {queue} worker")
@@ -706,7 +706,7 @@ class Pipeline:
         return json.loads(out.stdout) if out.returncode == 0 else {"error": out.stderr[-500:]}
 
     def audit(self) -> Audit:
-        from services.fetcher.urls import normalize_url
+        from shared.urls import normalize_url
 
         with psycopg.connect(self.pg.dsn(self.dbname)) as conn:
             docs = conn.execute(

@@ -13,7 +13,7 @@ import sys
 
 def main() -> int:
     base, count = sys.argv[1], int(sys.argv[2])
-    from shared.intake import import_raw
+    from shared.runtime.intake import import_raw
     from tests.faults.harness import article_html
 
     pairs = []

@@ -262,7 +262,7 @@ def test_redis_outage_is_not_charged_to_the_page(pipeline: Pipeline) -> None:
     """Redis dies while a fetch task downloads robots.txt (slow, 2 s): storing the robots entry
     in Redis raises redis ConnectionError inside the fetch task.
 
-    The Celery app's contract (shared/celery_app.py INFRA_RETRY) is that infrastructure outages
+    The Celery app's contract (shared/runtime/celery_app.py INFRA_RETRY) is that infrastructure outages
     are retried with backoff and "the document keeps its state meanwhile". An outage must not
     be charged to the page as a failed fetch attempt: with attempts at NEWSFLOW_MAX_ATTEMPTS it
     would make the document `failed` for good with last_error_class=ConnectionError.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from shared.stack import ROOT, STAGES, ensure_services, start_worker, stop_processes
+from shared.ops.stack import ROOT, STAGES, ensure_services, start_worker, stop_processes
 
 
 def _demo_urls(database_url: str, redis_url: str) -> tuple[str, str]:
@@ -85,7 +85,7 @@ def run_demo(samples: Path, data_dir: Path, timeout: float = 300.0) -> int:
         rc = subprocess.run([*manage, "wait", "--timeout", str(timeout)], cwd=ROOT).returncode
         print(f"pipeline finished in {time.monotonic() - started:.1f}s")
         subprocess.run([*manage, "status"], cwd=ROOT)
-        from shared.export import iter_articles
+        from shared.ops.export import iter_articles
 
         print_articles(list(iter_articles()))
         return rc

@@ -1,33 +1,30 @@
-"""The one Celery app. Queues and routes are declared here, nowhere else.
+"""The one Celery app. Queues and routes come from the stage table (shared.runtime.stages).
 
-Workers: `celery -A shared.celery_app worker -Q fetch` (or parse / enrich).
+Workers: `celery -A shared.runtime.celery_app worker -Q fetch` (or parse / enrich).
 """
 
 from __future__ import annotations
 
 from celery import Celery
 from kombu import Exchange, Queue
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from shared.config import load_settings
+from shared.runtime.failures import INFRA_ERRORS
+from shared.runtime.stages import (
+    POLL_FEEDS_TASK,
+    STAGES,
+    SWEEP_TASK,
+    queues,
+    routes,
+    task_modules,
+)
 
-QUEUES = ("fetch", "parse", "enrich", "maintenance")
-
-TASK_ROUTES = {
-    "newsflow.fetch": {"queue": "fetch"},
-    "newsflow.fetch_feed": {"queue": "fetch"},
-    "newsflow.fetch_sitemap": {"queue": "fetch"},
-    "newsflow.parse": {"queue": "parse"},
-    "newsflow.enrich": {"queue": "enrich"},
-    "newsflow.sweep": {"queue": "maintenance"},
-    "newsflow.poll_feeds": {"queue": "maintenance"},
-}
+QUEUES = queues()
+TASK_ROUTES = routes()
 
 # Infrastructure outages (PostgreSQL restarting, Redis unreachable) are retried by Celery with
-# backoff; the document keeps its state meanwhile, and the sweeper is the backstop.
-INFRA_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
+# backoff; the document keeps its state meanwhile, and the sweeper is the backstop. Errors of one
+# document are not outages (shared.runtime.failures): the batch loop isolates them.
 INFRA_RETRY = {
     "autoretry_for": INFRA_ERRORS,
     "retry_backoff": 2,
@@ -43,16 +40,11 @@ def make_app() -> Celery:
     app = Celery(
         "newsflow",
         broker=settings.redis_url,
-        include=[
-            "services.fetcher.tasks",
-            "services.parser.tasks",
-            "services.enricher.tasks",
-            "shared.tasks",
-        ],
+        include=task_modules(),
     )
     app.conf.update(
         task_queues=[Queue(name, Exchange(name), routing_key=name) for name in QUEUES],
-        task_default_queue="fetch",
+        task_default_queue=STAGES[0].queue,
         task_routes=TASK_ROUTES,
         task_serializer="json",
         accept_content=["json"],
@@ -72,8 +64,8 @@ def make_app() -> Celery:
         timezone="UTC",
         enable_utc=True,
         beat_schedule={
-            "sweep-stale-documents": {"task": "newsflow.sweep", "schedule": 60.0},
-            "poll-due-feeds": {"task": "newsflow.poll_feeds", "schedule": 60.0},
+            "sweep-stale-documents": {"task": SWEEP_TASK, "schedule": 60.0},
+            "poll-due-feeds": {"task": POLL_FEEDS_TASK, "schedule": 60.0},
         },
     )
     return app
@@ -81,4 +73,5 @@ def make_app() -> Celery:
 
 app = make_app()
 
-from shared import logs, warmup  # noqa: E402,F401  (JSON logs, warm-up: Celery signals)
+from shared import logs  # noqa: E402,F401  (JSON logs: Celery signals)
+from shared.runtime import warmup  # noqa: E402,F401  (warm-up: Celery signals)

@@ -1,5 +1,7 @@
 """How work enters the pipeline: URLs (to fetch) and saved pages (straight to parse).
 
+Runtime layer: the discovery tasks (feeds, sitemaps) call it as well as manage.py.
+
 Used by manage.py and by the discovery tasks. Every entry point is idempotent: a URL already
 known is counted, not inserted again.
 """
@@ -10,16 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy.dialects.postgresql import insert
 
-from services.fetcher.urls import normalize_url
 from services.parser import snapshot_header
 from shared.db import session_scope
-from shared.dispatch import send_ids
 from shared.models import DocState, Document
 from shared.pipeline import compress
+from shared.runtime.handover import send_to
+from shared.urls import host_of, normalize_url
 
 
 @dataclass
@@ -27,10 +28,6 @@ class IntakeReport:
     new: list[int] = field(default_factory=list)  # document ids created
     known: int = 0  # already in the database
     invalid: list[tuple[str, str]] = field(default_factory=list)  # (input, why)
-
-
-def _domain(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
 
 
 def enqueue_urls(
@@ -58,7 +55,7 @@ def enqueue_urls(
         if url in rows:
             report.known += 1
             continue
-        rows[url] = {"url": url, "domain": _domain(url), "origin": origin}
+        rows[url] = {"url": url, "domain": host_of(url), "origin": origin}
         if hints and raw in hints:
             rows[url]["hints"] = hints[raw]
     if rows:
@@ -72,7 +69,7 @@ def enqueue_urls(
             report.new = [r[0] for r in db.execute(stmt)]
         report.known += len(rows) - len(report.new)
     if send:
-        send_ids("newsflow.fetch", report.new)
+        send_to("fetch", report.new)
     return report
 
 
@@ -101,7 +98,7 @@ def import_raw(
             insert(Document)
             .values(
                 url=norm,
-                domain=_domain(norm),
+                domain=host_of(norm),
                 origin=origin,
                 state=DocState.fetched,
                 final_url=url,
@@ -117,5 +114,5 @@ def import_raw(
     if doc_id is None:
         return None, "known"
     if send:
-        send_ids("newsflow.parse", [doc_id])
+        send_to("parse", [doc_id])
     return doc_id, "new"

@@ -53,7 +53,7 @@ def _on_ready(sender=None, **_: object) -> None:
 
 @worker_process_init.connect
 def _on_child_start(**_: object) -> None:
-    from shared.celery_app import app
+    from shared.runtime.celery_app import app
 
     warm_up(_queues(app))
     metrics.start_profile()

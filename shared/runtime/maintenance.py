@@ -12,41 +12,39 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from shared.celery_app import INFRA_RETRY, app
 from shared.config import load_settings
 from shared.db import session_scope
-from shared.dispatch import send_ids
 from shared.models import Article, DocState, Document, Feed
-from shared.status import queue_lengths
+from shared.runtime.celery_app import INFRA_RETRY, app
+from shared.runtime.handover import send_to
+from shared.runtime.queues import queue_lengths
+from shared.runtime.stages import (
+    FEED_TASK,
+    POLL_FEEDS_TASK,
+    SITEMAP_TASK,
+    STAGES,
+    SWEEP_TASK,
+    stage_for_state,
+)
 
 log = logging.getLogger(__name__)
 
-# Waiting states: their message sits in a queue. While that queue still holds messages the
-# document may simply be waiting its turn behind a backlog, so it is not re-sent yet (that would
-# pile up copies); once the queue is empty, a document still waiting has lost its message.
-_WAITING_QUEUE = {
-    DocState.queued: "fetch",
-    DocState.fetched: "parse",
-    DocState.parsed: "enrich",
-}
 
-# state -> the task that moves it on
-_NEXT_TASK = {
-    DocState.queued: "newsflow.fetch",
-    DocState.retrying: "newsflow.fetch",
-    DocState.fetching: "newsflow.fetch",
-    DocState.fetched: "newsflow.parse",
-    DocState.parsed: "newsflow.enrich",
-}
-
-
-@app.task(name="newsflow.sweep", **INFRA_RETRY)
+# A document in a stage's waiting state has its message in that stage's queue. While the queue
+# still holds messages the document may simply be waiting its turn behind a backlog, so it is not
+# re-sent yet (that would pile up copies); once the queue is empty, it has lost its message.
+@app.task(name=SWEEP_TASK, **INFRA_RETRY)
 def sweep(lease_seconds: int | None = None, limit: int = 5000) -> dict[str, int]:
     """Re-send the next task for documents stuck in a state for longer than the lease."""
     lease = lease_seconds if lease_seconds is not None else load_settings().lease_seconds
     cutoff = datetime.now(UTC) - timedelta(seconds=lease)
     backlog = queue_lengths()
-    states = [s for s in _NEXT_TASK if not backlog.get(_WAITING_QUEUE.get(s, ""), 0)]
+    states = [
+        state
+        for st in STAGES
+        for state in st.input_states
+        if state != st.waiting_state or not backlog.get(st.queue, 0)
+    ]
     resent: dict[str, int] = {}
     with session_scope() as db:
         rows = db.execute(
@@ -75,22 +73,20 @@ def sweep(lease_seconds: int | None = None, limit: int = 5000) -> dict[str, int]
                 )
     batches: dict[str, list[int]] = {}
     for doc_id, state, article_id in rows:
-        task = _NEXT_TASK[state]
-        if task == "newsflow.enrich":
-            if article_id is None:
-                continue
-            batches.setdefault(task, []).append(article_id)
-        else:
-            batches.setdefault(task, []).append(doc_id)
+        st = stage_for_state(state)
+        item = article_id if st.ids == "article" else doc_id
+        if item is None:
+            continue
+        batches.setdefault(st.name, []).append(item)
         resent[state.value] = resent.get(state.value, 0) + 1
-    for task, ids in batches.items():
-        send_ids(task, ids)
+    for name, ids in batches.items():
+        send_to(name, ids)
     if resent:
         log.warning("sweeper re-sent stale work: %s", resent)
     return resent
 
 
-@app.task(name="newsflow.poll_feeds", **INFRA_RETRY)
+@app.task(name=POLL_FEEDS_TASK, **INFRA_RETRY)
 def poll_feeds() -> int:
     """Send a fetch for every feed or sitemap whose next poll is due."""
     now = datetime.now(UTC)
@@ -107,7 +103,5 @@ def poll_feeds() -> int:
                 .values(next_poll_at=now + timedelta(seconds=interval))
             )
     for _, kind, url, _ in due:
-        app.send_task(
-            "newsflow.fetch_sitemap" if kind == "sitemap" else "newsflow.fetch_feed", (url,)
-        )
+        app.send_task(SITEMAP_TASK if kind == "sitemap" else FEED_TASK, (url,))
     return len(due)

@@ -6,28 +6,14 @@ import json
 import time
 from typing import Any
 
-import redis
 from sqlalchemy import func, select
 
-from shared.celery_app import QUEUES, app
 from shared.db import session_scope
 from shared.models import IN_PROGRESS, DocState, Document
 from shared.redis_client import get_redis
-
-# kombu's Redis transport keeps one list per queue and priority step (no priority -> the plain name)
-_PRIORITY_SUFFIXES = ("", "\x06\x163", "\x06\x166", "\x06\x169")
-
-
-def queue_lengths(rds: redis.Redis | None = None) -> dict[str, int]:
-    """Messages waiting per queue (on the configured broker, or on `rds`)."""
-    rds = rds or get_redis()
-    pipe = rds.pipeline()
-    for q in QUEUES:
-        for suffix in _PRIORITY_SUFFIXES:
-            pipe.llen(q + suffix)
-    counts = pipe.execute()
-    n = len(_PRIORITY_SUFFIXES)
-    return {q: sum(counts[i * n : (i + 1) * n]) for i, q in enumerate(QUEUES)}
+from shared.runtime.celery_app import app
+from shared.runtime.queues import queue_lengths
+from shared.runtime.stages import FEED_TASK, POLL_FEEDS_TASK, SITEMAP_TASK
 
 
 def document_counts() -> dict[str, int]:
@@ -74,7 +60,7 @@ def is_idle() -> bool:
 
 # Tasks whose progress no document state shows (they create documents). Stage tasks are
 # covered by the documents' states, which the sweeper keeps moving even if a message is lost.
-_UNTRACKED_TASKS = {"newsflow.fetch_feed", "newsflow.fetch_sitemap", "newsflow.poll_feeds"}
+_UNTRACKED_TASKS = {FEED_TASK, SITEMAP_TASK, POLL_FEEDS_TASK}
 # A message reserved longer ago than this belongs to a dead worker (a feed fetch is bounded by
 # the fetch deadline); Redis gives it back after the visibility timeout.
 _RESERVED_STALE_AFTER = 600.0

@@ -10,8 +10,8 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from shared.db import session_scope
-from shared.dispatch import send_ids
 from shared.models import Article, DocState, Document, Feed
+from shared.runtime.handover import send_to
 
 
 def parse_interval(text: str) -> int:
@@ -24,7 +24,7 @@ def parse_interval(text: str) -> int:
 
 def add_feed(url: str, every: int, kind: str = "feed") -> bool:
     """Register a feed (or sitemap) to poll every `every` seconds. True when it was new."""
-    from services.fetcher.urls import normalize_url
+    from shared.urls import normalize_url
 
     with session_scope() as db:
         stmt = insert(Feed).values(url=normalize_url(url), kind=kind, interval_seconds=every)
@@ -53,7 +53,7 @@ def list_feeds() -> list[dict]:
 
 
 def remove_feed(url: str) -> bool:
-    from services.fetcher.urls import normalize_url
+    from shared.urls import normalize_url
 
     with session_scope() as db:
         return db.execute(delete(Feed).where(Feed.url == normalize_url(url))).rowcount > 0
@@ -90,8 +90,8 @@ def retry_documents(
         to_fetch = [r[0] for r in rows if r[0] not in set(to_parse)]
         _reset(db, to_fetch, DocState.queued)
         _reset(db, to_parse, DocState.fetched)
-    send_ids("newsflow.fetch", to_fetch)
-    send_ids("newsflow.parse", to_parse)
+    send_to("fetch", to_fetch)
+    send_to("parse", to_parse)
     return len(rows)
 
 
@@ -118,7 +118,7 @@ def reparse_documents(domain: str | None = None, since: datetime | None = None) 
             )
         ).all()
         _reset(db, list(ids), DocState.fetched)
-    send_ids("newsflow.parse", ids)
+    send_to("parse", ids)
     return len(ids)
 
 
@@ -135,7 +135,7 @@ def reenrich_articles(domain: str | None = None, since: datetime | None = None) 
             )
         ).all()
         _reset(db, [r[0] for r in rows], DocState.parsed)
-    send_ids("newsflow.enrich", [article_id for _, article_id in rows])
+    send_to("enrich", [article_id for _, article_id in rows])
     return len(rows)
 
 

@@ -1,4 +1,4 @@
-"""URL normalization for fetching and de-duplication.
+"""URL identity for every stage: normalization (the dedup key), the host, and `InvalidURL`.
 
 Written on the standard library rather than `courlan.normalize_url` (courlan 1.3.2 is installed;
 w3lib is not). courlan's normalizer is meant for crawl-frontier filtering and is too lossy to be
@@ -23,7 +23,28 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import idna
 
-from services.fetcher.errors import BadScheme, InvalidURL
+from shared.contracts import PipelineError
+
+
+class InvalidURL(PipelineError):
+    """Unparseable or unusable URL."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.url = url
+        self.status = status
+
+
+class BadScheme(InvalidURL):
+    """Only http and https are fetched."""
+
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -219,5 +240,10 @@ def origin(url: str) -> str:
 
 
 def host_of(url: str) -> str:
-    """Lower-case ASCII host (no port, IPv6 without brackets): the rate-limit key."""
-    return _host(split_url(url)).strip("[]")
+    """Lower-case ASCII (IDNA) host, no port, IPv6 without brackets, no trailing dot: the
+    rate-limit key, the publisher-lookup key and `documents.domain`; "" when the URL has no
+    usable host (lookups then simply find nothing)."""
+    try:
+        return _host(split_url(url)).strip("[]").rstrip(".")
+    except InvalidURL:
+        return ""

@@ -24,9 +24,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from shared.config import load_settings
+from shared.runtime.stages import MAINTENANCE_QUEUE
+from shared.runtime.stages import STAGES as PIPELINE
 
-ROOT = Path(__file__).resolve().parent.parent
-STAGES = ("fetch", "parse", "enrich")
+ROOT = Path(__file__).resolve().parents[2]
+STAGES = tuple(s.queue for s in PIPELINE)  # one worker per stage queue
 # 3 missed pings 30 s apart, with no progress heartbeat (shared/heartbeat.py) in between
 WATCHDOG_INTERVAL = 30.0
 
@@ -129,7 +131,7 @@ def ensure_services(data_dir: Path, log=print) -> LocalServices:
 
 
 def celery_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "celery", "-A", "shared.celery_app", *args]
+    return [sys.executable, "-m", "celery", "-A", "shared.runtime.celery_app", *args]
 
 
 def start_worker(
@@ -193,7 +195,7 @@ class WorkerWatchdog:
 
     def check(self, timeout: float = 5.0) -> list[str]:
         """Ping every worker once; restart those that missed too many pings. Keys restarted."""
-        from shared.celery_app import app
+        from shared.runtime.celery_app import app
 
         if not redis_answers(self.broker_url):
             return []  # the broker is down: nobody can answer, wait for it
@@ -202,8 +204,8 @@ class WorkerWatchdog:
                 destination=list(self.nodes), timeout=timeout, connection=conn
             )
         answered = {name for reply in replies or [] for name in reply}
-        from shared.heartbeat import age
-        from shared.status import queue_lengths
+        from shared.runtime.heartbeat import age
+        from shared.runtime.queues import queue_lengths
 
         rds = redis.Redis.from_url(self.broker_url)
         # a solo worker busy with a long batch cannot answer pings, but its tasks beat
@@ -242,7 +244,7 @@ def run_stack(flower: bool = True, data_dir: Path = ROOT / ".data", flower_port:
     signal.signal(signal.SIGINT, _stop)
     try:
         subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate"], check=True, cwd=ROOT)
-        queues = (*STAGES, "maintenance")
+        queues = (*STAGES, MAINTENANCE_QUEUE)
         for q in queues:
             workers[q] = start_worker(q, log_file=sys.stdout)
         host = socket.gethostname()
