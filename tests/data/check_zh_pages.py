@@ -1,9 +1,10 @@
 """Check the hand labels in zh_pages.jsonl against the pages they describe.
 
-For every labelled page: the recorded charset decodes the bytes strictly, and the title,
+For every labelled page: the recorded charset decodes the bytes strictly; the title,
 first_sentence and last_sentence occur verbatim in the decoded page text (whitespace ignored,
-since a sentence may cross a line break or an inline tag in the source). Also checks that every
-page of the set has exactly one record, in path order, with well-formed fields.
+since a sentence may cross a line break or an inline tag in the source); the url, when given, is
+written in the page. Also checks that every page of the set has exactly one record, in path
+order, with well-formed fields.
 
 Run: .venv/bin/python tests/data/check_zh_pages.py   (exit status 1 on any problem)
 Pages: $NEWSFLOW_DEV_DATA/zh-pages, default <repo>/../shared/dev-data/zh-pages.
@@ -43,6 +44,7 @@ PAGE_TYPES = {"article", "listing", "other"}
 PUBLISHED = re.compile(r"^\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d\+08:00)?$")
 TAG = re.compile(r"<[^>]*>", re.S)
 SPACE = re.compile(r"\s+")
+JS_ESCAPE = re.compile(r"\\+u([0-9a-fA-F]{4})")
 STRAY_END = re.compile(r"</(html|body)\s*>", re.I)
 
 
@@ -62,9 +64,9 @@ def rendered_text(decoded: str) -> str:
 
 
 def markup_text(decoded: str) -> str:
-    """Tag-stripped source with entities undone twice: for bodies that a page ships as
-    escaped HTML inside a script and renders with JavaScript (e.g. toutiao)."""
-    text = decoded
+    """Tag-stripped source with entities and JavaScript \\uXXXX escapes undone: for text that
+    a page ships inside a script and renders with JavaScript (toutiao articles and galleries)."""
+    text = JS_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), decoded)
     for _ in range(2):
         text = html.unescape(TAG.sub(" ", text))
     return text
@@ -98,6 +100,10 @@ def check_record(rec: dict, pages: Path) -> list[str]:
         needle = squeeze(value)
         if not needle or not any(needle in view for view in views):
             problems.append(f"{where}: {field} not found in page text: {value[:40]!r}")
+    source = raw.decode(rec["charset"])
+    # Raw as well as unescaped: unescape would turn a bare "&timestamp" into "×tamp".
+    if rec.get("url") and not any(rec["url"] in text for text in (source, html.unescape(source))):
+        problems.append(f"{where}: url not found in the page: {rec['url'][:60]!r}")
     if rec.get("page_type") == "article" and not rec.get("body_chars"):
         problems.append(f"{where}: article without body_chars")
     return problems
