@@ -6,10 +6,10 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: install demo test faults lint format up services bench clean
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q -r requirements-dev.lock
 	$(PY) -m pip install -q --no-deps -e .
 	touch $(STAMP)
 
@@ -40,10 +40,10 @@ BENCH_STAMP := $(BENCH_VENV)/.installed-stamp
 
 # Benchmarks run in their own venv: the peers they compare against (news-please) pull in
 # packages that would change the test venv's behaviour.
-$(BENCH_STAMP): pyproject.toml requirements.lock
+$(BENCH_STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install -q --upgrade pip
-	$(BENCH_VENV)/bin/python -m pip install -q -r requirements.lock
+	$(BENCH_VENV)/bin/python -m pip install -q -r requirements-dev.lock
 	$(BENCH_VENV)/bin/python -m pip install -q -e '.[bench]'
 	touch $(BENCH_STAMP)
 
