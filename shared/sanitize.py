@@ -41,7 +41,7 @@ MAX_DOMAIN = 255  # publishers.domain String(255)
 # Sizes beyond any real news article (the longest seen in the dev data are far below these).
 MAX_TITLE = 1000
 MAX_LEAD = 5000
-MAX_BODY = 300_000
+MAX_BODY = 200_000
 MAX_SHORT = 300  # a section, a site name, an author, a tag, a credit, a time rule
 MAX_CAPTION = 2000
 MAX_IMAGE_URL = 4000
@@ -196,8 +196,35 @@ def sanitize_article(article: ParsedArticle, now: datetime | None = None) -> Par
         fetched_at=clean_time(article.fetched_at, flags, "fetched-at", now),
         extractor=clean_text(article.extractor or "", flags)[:MAX_SHORT],
     )
+    _other_fields(cleaned, flags, now)
     cleaned.flags = flags.items[:MAX_FLAGS]
     return cleaned
+
+
+_HANDLED = frozenset(
+    "url canonical_url title lead body authors published_at updated_at time_rule language "
+    "section tags image_url image_caption image_credit site_name fetched_at extractor flags".split()
+)
+
+
+def _other_fields(article: ParsedArticle, flags: _Flags, now: datetime) -> None:
+    """Fields added to ParsedArticle later get the generic treatment by type (times keep their
+    zone: e.g. the publication time in the page's own zone)."""
+    for f in dataclasses.fields(article):
+        value = getattr(article, f.name)
+        name = f.name.replace("_", "-")
+        if f.name in _HANDLED or value is None:
+            continue
+        if isinstance(value, datetime):
+            utc = clean_time(value, flags, name, now)
+            if utc is None or article.published_at is None and f.name.startswith("published"):
+                setattr(article, f.name, None)
+            elif value.tzinfo is None:
+                setattr(article, f.name, utc)
+        elif isinstance(value, str):
+            setattr(article, f.name, _text(value, MAX_SHORT, flags, name))
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            setattr(article, f.name, _texts(value, MAX_TAGS, MAX_SHORT, flags, name))
 
 
 def _entities(entities: list[EntityMention], flags: _Flags) -> list[EntityMention]:

@@ -23,6 +23,7 @@ from shared.runtime.batch import process_together, store_isolated, summary
 from shared.runtime.celery_app import INFRA_RETRY, app
 from shared.runtime.handover import hand_over
 from shared.runtime.stages import stage
+from shared.sanitize import sanitize_enrichment, sanitize_publisher
 
 STAGE = stage("enrich")
 Done = tuple[int, Enrichment, PublisherInfo]
@@ -33,7 +34,11 @@ def _enrich_rows(rows: Sequence[Row]) -> list[tuple[Enrichment, PublisherInfo]]:
         [(r.title, r.body, r.language) for r in rows], publishers=[r.url for r in rows]
     )
     return [
-        (res, publisher_for(r.url, r.site_name, r.language))
+        # storable: entities one per (name, type), bounded sizes, no unstorable characters
+        (
+            sanitize_enrichment(res)[0],
+            sanitize_publisher(publisher_for(r.url, r.site_name, r.language)),
+        )
         for r, res in zip(rows, results, strict=True)
     ]
 

@@ -23,6 +23,7 @@ from shared.runtime.batch import process_each, store_isolated, summary
 from shared.runtime.celery_app import INFRA_RETRY, app
 from shared.runtime.handover import hand_over
 from shared.runtime.stages import stage
+from shared.sanitize import sanitize_article
 
 STAGE = stage("parse")
 
@@ -40,7 +41,8 @@ def parse_document(doc: Row, raw: bytes) -> ParsedArticle:
 
 def _fingerprinted(doc: Row) -> Fingerprint:
     raw = decompress(doc.raw_body) if doc.raw_body is not None else b""
-    return Fingerprint.of(doc.id, parse_document(doc, raw))
+    # storable or a typed failure: hostile values are cleaned, capped and flagged first
+    return Fingerprint.of(doc.id, sanitize_article(parse_document(doc, raw)))
 
 
 @app.task(name=STAGE.task, **INFRA_RETRY)

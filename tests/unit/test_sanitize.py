@@ -229,3 +229,25 @@ def test_publisher_fields_fit_their_columns() -> None:
     assert len(out.domain) == sanitize.MAX_DOMAIN
     assert "\x00" not in out.name and len(out.name) <= sanitize.MAX_SHORT
     assert out.country is None and out.language is None
+
+
+def test_fields_added_later_are_cleaned_by_type() -> None:
+    from dataclasses import fields
+
+    names = {f.name for f in fields(ParsedArticle)}
+    a = article(published_at=datetime(1, 1, 1, tzinfo=UTC))
+    extra = {}
+    for f in fields(ParsedArticle):
+        if f.name in sanitize._HANDLED:
+            continue
+        if f.type in ("datetime | None",):
+            extra[f.name] = datetime(1, 1, 1, tzinfo=UTC)
+        elif f.type in ("str", "str | None"):
+            extra[f.name] = "x\x00" * 1000
+    for k, v in extra.items():
+        setattr(a, k, v)
+    out = sanitize_article(a, NOW)
+    for k in extra:
+        got = getattr(out, k)
+        assert got is None or ("\x00" not in got and len(got) <= sanitize.MAX_SHORT), k
+    assert names >= sanitize._HANDLED
