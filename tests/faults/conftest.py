@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.faults.report import RESULTS, table
+from tests.faults.report import POISON, RESULTS, poison_table, table
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -19,3 +19,6 @@ def pytest_terminal_summary(
     if RESULTS:
         terminalreporter.section("newsflow fault injection")
         terminalreporter.write_line(table(RESULTS))
+    if POISON:
+        terminalreporter.section("newsflow poison pages")
+        terminalreporter.write_line(poison_table(POISON))

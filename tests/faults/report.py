@@ -17,13 +17,32 @@ class Row:
     duplicates: int
     seconds: float
     notes: str
+    # from the fault (the kill, the restart, the server back) until every document was terminal
+    after_fault: float | None = None
 
 
 RESULTS: list[Row] = []
 
 
+@dataclass
+class PoisonRow:
+    kind: str
+    state: str
+    error_class: str
+    reason: str
+    seconds: float  # from the document's creation to its terminal state
+
+
+POISON: list[PoisonRow] = []
+
+
 def record(
-    fault: str, audit: Audit, notes: str, seconds: float, resent: dict[str, int] | None = None
+    fault: str,
+    audit: Audit,
+    notes: str,
+    seconds: float,
+    resent: dict[str, int] | None = None,
+    after_fault: float | None = None,
 ) -> Row:
     row = Row(
         fault=fault,
@@ -33,6 +52,7 @@ def record(
         lost=len(audit.lost),
         duplicates=len(audit.duplicate_docs) + len(audit.duplicate_articles),
         seconds=seconds,
+        after_fault=after_fault,
         notes=notes
         + (f"; sweeper re-sent {sum(resent.values())} {resent}" if resent else "")
         + (f"; {len(audit.infra_failures)} failed on infra errors" if audit.infra_failures else "")
@@ -43,12 +63,26 @@ def record(
 
 
 def table(rows: list[Row]) -> str:
-    head = ("fault", "documents in", "enriched", "failed", "lost", "duplicates", "time", "notes")
+    head = ("fault", "documents in", "enriched", "failed", "lost", "duplicates", "time",
+            "minutes until every document is terminal after the fault", "notes")  # fmt: skip
     body = [
         (r.fault, str(r.documents_in), str(r.enriched), str(r.failed), str(r.lost),
-         str(r.duplicates), f"{r.seconds:.0f}s", r.notes)
+         str(r.duplicates), f"{r.seconds:.0f}s",
+         "-" if r.after_fault is None else f"{r.after_fault / 60:.1f}", r.notes)
         for r in rows
     ]  # fmt: skip
+    return _render(head, body)
+
+
+def poison_table(rows: list[PoisonRow]) -> str:
+    head = ("page kind", "final state", "error class", "reason", "seconds to terminal")
+    body = [
+        (r.kind, r.state, r.error_class or "-", r.reason or "-", f"{r.seconds:.1f}") for r in rows
+    ]
+    return _render(head, body)
+
+
+def _render(head: tuple[str, ...], body: list[tuple[str, ...]]) -> str:
     widths = [max(len(x) for x in col) for col in zip(head, *body, strict=True)]
     lines = [" | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True))]
     lines.append("-|-".join("-" * w for w in widths))
