@@ -1,76 +1,56 @@
 """Test fixtures on the real services: a throwaway PostgreSQL database and Redis DB per run.
 
-Environment is set here, at import time, before any project module reads its settings.
+The environment is set in `pytest_configure`, before any test module (and so any project module)
+is imported. A run of tests/unit alone starts no service: those tests need none.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy.engine import make_url
 
-from tests.commands import manage  # noqa: F401  (tests import it from here)
+from tests.support.commands import manage
+from tests.support.services import TestEnv, release_redis_db_number, start_test_env
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from shared.ops.stack import ensure_services  # noqa: E402
-
-_base = ensure_services(ROOT / ".data", log=lambda m: print(m, file=sys.stderr))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
+UNIT = ROOT / "tests" / "unit"
+ENV: TestEnv | None = None
+# filled in by pytest_configure for runs that touch the services
+RUN_ID = TEST_DB_URL = TEST_REDIS_URL = ""
+REDIS_DB = 0
 
 
-def _claim_redis_db(url: str) -> int:
-    """A Redis DB number no other concurrent test run holds (lock keys live in DB 0)."""
-    r = redis.Redis.from_url(url.rsplit("/", 1)[0] + "/0")
-    for n in range(1, 11):
-        key = f"newsflow:test-db:{n}"
-        if r.set(key, os.getpid(), nx=True, ex=3 * 3600):
-            return n
-        holder = r.get(key)
-        if holder and not _alive(int(holder)):  # left behind by a run that died
-            r.delete(key)
-            if r.set(key, os.getpid(), nx=True, ex=3 * 3600):
-                return n
-    raise RuntimeError("no free Redis DB number (1-10) for tests")
+def _unit_only(config: pytest.Config) -> bool:
+    paths = [Path(a.split("::")[0]).resolve() for a in config.args] or [ROOT / "tests"]
+    return all(p == UNIT or UNIT in p.parents for p in paths)
 
 
-RUN_ID = uuid.uuid4().hex[:8]
-TEST_DB_URL = (
-    make_url(_base.database_url)
-    .set(database=f"newsflow_test_{RUN_ID}")
-    .render_as_string(hide_password=False)
-)
-REDIS_DB = _claim_redis_db(_base.redis_url)
-TEST_REDIS_URL = _base.redis_url.rsplit("/", 1)[0] + f"/{REDIS_DB}"
+def pytest_configure(config: pytest.Config) -> None:
+    global ENV, RUN_ID, TEST_DB_URL, TEST_REDIS_URL, REDIS_DB
+    config.addinivalue_line("markers", "unit: needs no service")
+    config.addinivalue_line("markers", "integration: real PostgreSQL, Redis and workers")
+    config.addinivalue_line("markers", "faults: kills and outages on real services")
+    if _unit_only(config):
+        return
+    ENV = start_test_env()
+    RUN_ID, TEST_DB_URL, TEST_REDIS_URL, REDIS_DB = (
+        ENV.run_id, ENV.database_url, ENV.redis_url, ENV.redis_db,
+    )  # fmt: skip
 
-os.environ.update(
-    DATABASE_URL=TEST_DB_URL,
-    REDIS_URL=TEST_REDIS_URL,
-    NEWSFLOW_ALLOW_PRIVATE_HOSTS="1",
-    NEWSFLOW_RETRY_BASE_DELAY="0.5",
-    NEWSFLOW_RETRY_MAX_DELAY="5",
-    NEWSFLOW_RATE_PER_HOST="50",
-    NEWSFLOW_MAX_ATTEMPTS="3",
-)
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Markers by folder: `-m unit` / `-m integration` / `-m faults` select a kind."""
+    for item in items:
+        kind = Path(str(item.fspath)).relative_to(ROOT / "tests").parts[0]
+        if kind in ("unit", "integration", "faults"):
+            item.add_marker(kind)
 
 
 @pytest.fixture(scope="session")
@@ -101,9 +81,8 @@ def redis_db() -> Iterator[redis.Redis]:
 
 def pytest_sessionfinish(session, exitstatus) -> None:
     """Give the Redis DB number back, whichever fixtures this run used."""
-    lock = redis.Redis.from_url(TEST_REDIS_URL.rsplit("/", 1)[0] + "/0")
-    if lock.get(f"newsflow:test-db:{REDIS_DB}") == str(os.getpid()).encode():
-        lock.delete(f"newsflow:test-db:{REDIS_DB}")
+    if ENV is not None:
+        release_redis_db_number(ENV)
 
 
 @pytest.fixture()
@@ -162,8 +141,8 @@ def export_records() -> list[dict]:
 
 @pytest.fixture()
 def srv():
-    """A real local HTTP server (tests/httpserver.py) with no routes yet."""
-    from tests.httpserver import LocalServer
+    """A real local HTTP server (tests/support/httpserver.py) with no routes yet."""
+    from tests.support.httpserver import LocalServer
 
     with LocalServer() as s:
         yield s
@@ -172,7 +151,7 @@ def srv():
 @pytest.fixture()
 def idle_broker(clean_db):
     """A Redis DB of its own that no worker consumes: messages stay where they were sent."""
-    from tests.httpserver import claim_redis_db
+    from tests.support.httpserver import claim_redis_db
 
     with claim_redis_db() as client:
         yield client

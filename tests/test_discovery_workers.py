@@ -3,7 +3,7 @@ re-poll, sitemap index + Google News sitemap, `manage.py feeds add` + the `newsf
 task. Feeds and sitemaps go in through `manage.py enqueue --feed/--sitemap` or the maintenance
 worker; outcomes are read from the documents / articles / feeds tables and from the requests the
 local server saw. Workers: fetch, parse, enrich, maintenance, with the SSRF guard ON and only this
-module's server allowlisted (see tests/fetch_scenarios.py).
+module's server allowlisted (see tests/support/fetch_scenarios.py).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 import pytest
 from sqlalchemy import update
 
-from tests.fetch_scenarios import (
+from tests.support.fetch_scenarios import (
     Stack,
     article_fragment,
     article_html,
@@ -31,7 +31,7 @@ from tests.fetch_scenarios import (
     running_stack,
     truncate_feeds,
 )
-from tests.httpserver import LocalServer, Request, static
+from tests.support.httpserver import LocalServer, Request, static
 
 RSS_TYPE = "application/rss+xml; charset=utf-8"
 ATOM_TYPE = "application/atom+xml; charset=utf-8"

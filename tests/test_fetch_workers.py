@@ -3,7 +3,7 @@ workers plus a parse and an enrich worker run them against a local HTTP server, 
 assertion is on the documents table (state, last_error_class, http_status, attempts) or on what
 the server saw (requests, their headers and arrival times).
 
-Worker settings (see tests/fetch_scenarios.py for why this module starts its own workers):
+Worker settings (see tests/support/fetch_scenarios.py for why this module starts its own workers):
 SSRF guard ON with only this module's server `127.0.0.1:PORT` allowlisted, 2 requests/s per host,
 3 attempts, 0.5 s base backoff, a 3 s total deadline per fetch, a 2 MB body cap.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fetch_scenarios import (
+from tests.support.fetch_scenarios import (
     LocalServer6,
     Stack,
     arrivals,
@@ -30,7 +30,7 @@ from tests.fetch_scenarios import (
     running_stack,
     sequence,
 )
-from tests.httpserver import LocalServer, Request, drip, endless, raw_encoded, redirect, static
+from tests.support.httpserver import LocalServer, Request, drip, endless, raw_encoded, redirect, static
 
 RATE = 2.0  # NEWSFLOW_RATE_PER_HOST for these workers
 TOLERANCE = 0.1  # seconds of scheduling noise allowed on the server-side spacing

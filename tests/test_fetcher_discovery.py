@@ -18,7 +18,7 @@ from services.fetcher.discovery import (
 )
 from services.fetcher.http import fetch
 from shared.config import Settings
-from tests.httpserver import LocalServer, static
+from tests.support.httpserver import LocalServer, static
 
 LONG = "<p>" + " ".join(["Paragraph text of a real article, long enough."] * 40) + "</p>"
 

@@ -18,7 +18,7 @@ import pytest
 from services.fetcher import errors as E
 from services.fetcher.http import fetch, make_session, parse_retry_after, sniff
 from shared.config import Settings
-from tests.httpserver import (
+from tests.support.httpserver import (
     LocalServer,
     Request,
     drip,

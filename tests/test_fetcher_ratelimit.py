@@ -15,7 +15,7 @@ import redis
 
 from services.fetcher.ratelimit import MAX_CRAWL_DELAY, interval_for, rate_for, reserve
 from shared.config import Settings
-from tests.httpserver import LocalServer, Request, claim_redis_db
+from tests.support.httpserver import LocalServer, Request, claim_redis_db
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -13,7 +13,7 @@ import redis
 
 from services.fetcher.robots import RobotsCache, check_robots, product_token
 from shared.config import Settings
-from tests.httpserver import LocalServer, Request, claim_redis_db, redirect, static
+from tests.support.httpserver import LocalServer, Request, claim_redis_db, redirect, static
 
 ROBOTS = """
 User-agent: *
@@ -211,7 +211,7 @@ def test_deadline_still_enforced_after_nested_robots_fetch(
     cover the next hop's socket, here one that drips its headers forever."""
     from services.fetcher.errors import FetchTimeout
     from services.fetcher.http import fetch
-    from tests.httpserver import drip_headers
+    from tests.support.httpserver import drip_headers
 
     srv.route("/robots.txt", static(ROBOTS, content_type="text/plain"))
     srv.route("/go", redirect("/slow"))

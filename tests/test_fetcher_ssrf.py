@@ -16,7 +16,7 @@ from services.fetcher import errors as E
 from services.fetcher.http import fetch, make_session
 from services.fetcher.ssrf import SSRFPolicy, check_url, is_blocked_ip
 from shared.config import Settings
-from tests.httpserver import LocalServer, redirect, static
+from tests.support.httpserver import LocalServer, redirect, static
 
 HTML = b"<html><body><p>ok</p></body></html>"
 

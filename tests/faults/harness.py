@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg
 import redis
 
-from tests.commands import manage
+from tests.support.commands import manage
 
 ROOT = Path(__file__).resolve().parents[2]
 STAGE_QUEUES = ("fetch", "parse", "enrich")

@@ -76,9 +76,9 @@ class Request:
 Route = Callable[[Request], None]
 
 
-class _Handler(BaseHTTPRequestHandler):
+class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: _Server
+    server: Server
 
     def do_GET(self) -> None:  # noqa: N802 - http.server naming
         self.server.app._dispatch(self, "GET")
@@ -90,7 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class _Server(ThreadingHTTPServer):
+class Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     app: LocalServer
@@ -107,7 +107,7 @@ class LocalServer:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
-        self._httpd = _Server((self.host, 0), _Handler)
+        self._httpd = Server((self.host, 0), Handler)
         self._httpd.app = self
         self.port: int = self._httpd.server_address[1]
         self._thread: threading.Thread | None = None

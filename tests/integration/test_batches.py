@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 
 from shared.db import session_scope
-from shared.runtime.intake import import_raw
 from shared.models import Article, ArticleEntity, DocState, Document
+from shared.runtime.intake import import_raw
 from tests.conftest import ROOT
 
 EN = (ROOT / "tests/e2e_pages/en_article.html").read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from shared.minhash import PERMUTATIONS, THRESHOLD, bands, shingles, signature, similarity
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _paragraphs(path: Path) -> list[str]:

@@ -13,7 +13,7 @@ from shared.db import session_scope
 from shared.models import Article, DocState, Document
 from tests.conftest import ROOT, manage
 from tests.conftest import export_records as _export
-from tests.httpserver import LocalServer, Request, static
+from tests.support.httpserver import LocalServer, Request, static
 
 
 def _import_samples() -> None:

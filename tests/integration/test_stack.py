@@ -102,8 +102,8 @@ def test_watchdog_restarts_a_worker_that_stops_answering(database, redis_db):
     """A worker alive but frozen (SIGSTOP: like a consumer hung after a broker restart) with
     messages waiting in its queue: after `misses` checks the watchdog restarts it, and the new
     one answers and consumes. Silence with an empty queue is left alone."""
-    from shared.runtime.celery_app import app
     from shared.ops.stack import WorkerWatchdog, start_worker, stop_processes
+    from shared.runtime.celery_app import app
     from tests.conftest import RUN_ID, TEST_REDIS_URL, wait_for_workers
 
     name = f"watched-{RUN_ID}"
@@ -144,8 +144,8 @@ def test_watchdog_restarts_a_worker_that_stops_answering(database, redis_db):
 def test_watchdog_and_healthcheck_count_a_progress_heartbeat_as_alive(idle_broker):
     """A worker that answers no ping (busy with a long batch) but whose tasks beat is alive;
     once its heartbeat is stale (and its queue stuck), it is restarted / reported unhealthy."""
-    from shared.runtime.heartbeat import KEY
     from shared.ops.stack import WorkerWatchdog
+    from shared.runtime.heartbeat import KEY
 
     node = f"busy-{os.getpid()}@nowhere"
     restarted: list[str] = []

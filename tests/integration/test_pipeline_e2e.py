@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, export_records, manage
-from tests.httpserver import LocalServer, static
+from tests.support.httpserver import LocalServer, static
 
 PAGES = Path(__file__).parent / "e2e_pages"
 ZH_PATH = "/news/world/2024/03/12/japan-fm-beijing.html"

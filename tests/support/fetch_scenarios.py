@@ -26,10 +26,10 @@ from urllib.parse import urlsplit
 import redis
 from sqlalchemy import select, text
 
-from tests.commands import manage
-from tests.httpserver import LocalServer, Request, _Handler, _Server
+from tests.support.commands import manage
+from tests.support.httpserver import Handler, LocalServer, Request, Server
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------- articles
@@ -117,7 +117,7 @@ def sequence(*routes: Callable[[Request], None]) -> Callable[[Request], None]:
     return fn
 
 
-class _Server6(_Server):
+class _Server6(Server):
     address_family = socket.AF_INET6
 
 
@@ -128,7 +128,7 @@ class LocalServer6(LocalServer):
         import threading
 
         self._lock = threading.Lock()
-        self._httpd = _Server6((self.host, 0), _Handler)
+        self._httpd = _Server6((self.host, 0), Handler)
         self._httpd.app = self
         self.port = self._httpd.server_address[1]
         self._thread = None
@@ -216,8 +216,8 @@ class Stack:
         """What is still queued, reserved or running on this stack's broker (kombu's Redis
         transport keeps a message in the `unacked` hash from delivery until the task is done,
         countdown/ETA messages included), and documents with work ahead of them."""
-        from shared.runtime.celery_app import QUEUES
         from shared.ops.status import document_counts
+        from shared.runtime.celery_app import QUEUES
 
         out = {q: int(self.rdb.client.llen(q)) for q in QUEUES}
         out["unacked"] = int(self.rdb.client.hlen("unacked"))
