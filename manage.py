@@ -13,7 +13,17 @@ import time
 from datetime import datetime
 from pathlib import Path
 
+from shared.times import parse_interval, parse_time
+
 ROOT = Path(__file__).resolve().parent
+
+
+def time_arg(text: str) -> datetime:
+    """--since/--until: ISO 8601 or an age (2h, 3d); a bad value is a usage error saying why."""
+    try:
+        return parse_time(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -72,8 +82,8 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from shared.runtime.intake import import_raw
     from shared.runtime.handover import send_to
+    from shared.runtime.intake import import_raw
 
     files: list[Path] = []
     for p in map(Path, args.paths):
@@ -165,7 +175,7 @@ def cmd_alive(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from shared.ops.export import iter_articles
 
-    since = datetime.fromisoformat(args.since.replace("Z", "+00:00")) if args.since else None
+    since = args.since
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     n = 0
     try:
@@ -227,7 +237,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
     if args.action == "add":
         for url in args.urls:
-            new = ops.add_feed(url, ops.parse_interval(args.every), kind=args.kind)
+            new = ops.add_feed(url, parse_interval(args.every), kind=args.kind)
             print(f"{'added' if new else 'updated'} {args.kind} {url} every {args.every}")
     elif args.action == "remove":
         for url in args.urls:
@@ -256,17 +266,17 @@ def cmd_retry(args: argparse.Namespace) -> int:
 
 
 def cmd_reparse(args: argparse.Namespace) -> int:
-    from shared.ops.operations import reparse_documents, since_arg
+    from shared.ops.operations import reparse_documents
 
-    n = reparse_documents(args.domain, since_arg(args.since))
+    n = reparse_documents(args.domain, args.since)
     print(f"re-sent {n} documents to parse")
     return 0
 
 
 def cmd_reenrich(args: argparse.Namespace) -> int:
-    from shared.ops.operations import reenrich_articles, since_arg
+    from shared.ops.operations import reenrich_articles
 
-    n = reenrich_articles(args.domain, since_arg(args.since))
+    n = reenrich_articles(args.domain, args.since)
     print(f"re-sent {n} articles to enrich")
     return 0
 
@@ -323,7 +333,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("export", help="articles as JSON Lines")
     s.add_argument("--output", "-o")
-    s.add_argument("--since", help="ISO 8601; articles (re)parsed or enriched since then")
+    s.add_argument(
+        "--since",
+        type=time_arg,
+        help="ISO 8601 or an age (2h, 3d); articles (re)parsed or enriched since then",
+    )
     s.set_defaults(func=cmd_export)
 
     s = sub.add_parser("parse", help="show what the parser makes of one page")
@@ -354,7 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
         g = s.add_mutually_exclusive_group(required=True)
         g.add_argument("--all", action="store_true")
         g.add_argument("--domain")
-        g.add_argument("--since", help="ISO 8601 or 2h / 3d: documents created since")
+        g.add_argument(
+            "--since", type=time_arg, help="ISO 8601 or 2h / 3d: documents created since"
+        )
         s.set_defaults(func=func)
 
     s = sub.add_parser("up", help="run the local stack in the foreground")

@@ -66,6 +66,10 @@ class Settings:
     # ids per stage message: a batch shares one Celery message, one transaction and one bulk
     # statement per step, which is most of the per-document overhead (docs/performance.md)
     batch_size: int = 50
+    # one fetch worker process: downloads in flight, connections per host, batches at once
+    fetch_concurrency: int = 128
+    fetch_per_host: int = 2
+    fetch_batches: int = 8
     flower_user: str = "admin"
     flower_password: str = "newsflow"
 
@@ -92,6 +96,9 @@ def load_settings() -> Settings:
         lease_seconds=_int("NEWSFLOW_LEASE_SECONDS", Settings.lease_seconds),
         visibility_timeout=_int("NEWSFLOW_VISIBILITY_TIMEOUT", Settings.visibility_timeout),
         batch_size=max(1, _int("NEWSFLOW_BATCH_SIZE", Settings.batch_size)),
+        fetch_concurrency=max(1, _int("NEWSFLOW_FETCH_CONCURRENCY", Settings.fetch_concurrency)),
+        fetch_per_host=max(1, _int("NEWSFLOW_FETCH_PER_HOST", Settings.fetch_per_host)),
+        fetch_batches=max(1, _int("NEWSFLOW_FETCH_BATCHES", Settings.fetch_batches)),
         flower_user=os.environ.get("FLOWER_USER", Settings.flower_user),
         flower_password=os.environ.get("FLOWER_PASSWORD", Settings.flower_password),
     )

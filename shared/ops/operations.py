@@ -3,8 +3,7 @@ and manage the feeds polled on a schedule. Each returns how many documents it re
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -12,14 +11,6 @@ from sqlalchemy.dialects.postgresql import insert
 from shared.db import session_scope
 from shared.models import Article, DocState, Document, Feed
 from shared.runtime.handover import send_to
-
-
-def parse_interval(text: str) -> int:
-    """`30m`, `2h`, `90s`, `1d` or plain seconds -> seconds."""
-    m = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", text)
-    if not m:
-        raise ValueError(f"not an interval: {text!r} (use 30m, 2h, 90s, 1d)")
-    return int(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2)]
 
 
 def add_feed(url: str, every: int, kind: str = "feed") -> bool:
@@ -152,12 +143,3 @@ def _reset(db, ids: list[int], state: DocState) -> None:
                 last_error_message=None,
             )
         )
-
-
-def since_arg(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    if re.fullmatch(r"\d+[smhd]", text):
-        return datetime.now(UTC) - timedelta(seconds=parse_interval(text))
-    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
