@@ -60,6 +60,17 @@ class RateLimited(TransientFetchError):
     """HTTP 429; `retry_after` holds the server's Retry-After in seconds when given."""
 
 
+class HostBusy(TransientFetchError):
+    """The host's rate-limit slot is taken: nothing was sent; try again in `retry_after` s.
+
+    Raised by the downloader's `before_send` hook; it is a wait, never recorded as an attempt.
+    """
+
+
+class RobotsUnavailable(TransientFetchError):
+    """robots.txt could not be read (5xx, 429, network): retry later, do not fail for good."""
+
+
 # --------------------------------------------------------------------------- permanent
 class ClientError(FetchError):
     """HTTP 4xx other than 408/429 (404, 410, 403...), or an unusable 3xx."""
@@ -106,12 +117,14 @@ __all__ = [
     "DecompressionBomb",
     "FetchError",
     "FetchTimeout",
+    "HostBusy",
     "InvalidURL",
     "NotAFeed",
     "RateLimited",
     "RedirectLoop",
     "RequestTimeout",
     "RobotsDisallowed",
+    "RobotsUnavailable",
     "ServerError",
     "ServiceUnavailable",
     "TooLarge",

@@ -36,9 +36,9 @@ from services.fetcher.errors import (
     TooManyRedirects,
 )
 from services.fetcher.ssrf import SocketWatch, SSRFPolicy, check_url, make_guarded_adapter
-from shared.urls import normalize_url, split_url
 from shared.config import Settings, load_settings
 from shared.contracts import FetchResult
+from shared.urls import normalize_url, split_url
 
 try:  # optional: only advertise "br" when we can decode it with a bounded output buffer
     import brotli
@@ -96,26 +96,48 @@ _BINARY_MAGIC = (
 
 
 # --------------------------------------------------------------------------- session
-def make_session(settings: Settings | None = None) -> requests.Session:
-    """The one configured session: SSRF-guarded connections, our UA, no env proxies/netrc."""
+_sent = threading.local()  # `after_send` of the fetch running on this thread, until it fired
+
+
+class _AfterSendMixin:
+    """Calls the current fetch's `after_send` once its first request has left the socket."""
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        super().request(*args, **kwargs)  # type: ignore[misc]
+        hook = getattr(_sent, "hook", None)
+        if hook is not None:
+            _sent.hook = None
+            hook()
+
+
+def make_session(
+    settings: Settings | None = None, *, per_host: int | None = None, hosts: int = 256
+) -> requests.Session:
+    """The one configured session: SSRF-guarded connections, our UA, no env proxies/netrc.
+
+    `per_host` set: a session shared by the concurrent downloader's threads, keeping up to that
+    many connections alive per host (for up to `hosts` hosts); otherwise one request per
+    connection.
+    """
     settings = settings or load_settings()
     session = requests.Session()
     session.trust_env = False  # env proxies would bypass the connect-time SSRF check
-    adapter = make_guarded_adapter(
-        SSRFPolicy.from_settings(settings), pool_connections=16, pool_maxsize=16, max_retries=0
-    )
+    policy = SSRFPolicy.from_settings(settings)
+    if per_host is None:
+        adapter = make_guarded_adapter(policy, pool_connections=16, pool_maxsize=16, max_retries=0)
+    else:
+        adapter = make_guarded_adapter(
+            policy, reuse=True, conn_mixins=(_AfterSendMixin,), pool_connections=hosts,
+            pool_maxsize=per_host, max_retries=0,
+        )  # fmt: skip
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers.clear()
-    session.headers.update(
-        {
-            "User-Agent": settings.user_agent,
-            "Accept-Encoding": ACCEPT_ENCODING,
-            # One request per connection: with per-host spacing >= 1 s keep-alive buys little,
-            # and a fresh socket per fetch lets the deadline watchdog cut exactly this fetch.
-            "Connection": "close",
-        }
-    )
+    session.headers.update({"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING})
+    if per_host is None:
+        # One request per connection, so a fresh socket per fetch lets the deadline watchdog cut
+        # exactly this fetch.
+        session.headers["Connection"] = "close"
     return session
 
 
@@ -365,6 +387,34 @@ class _Deadline:
         return self.end - time.monotonic()
 
 
+@dataclasses.dataclass
+class _Call:
+    """One fetch() call: its settings, limits and the state shared by its redirect hops."""
+
+    url: str
+    settings: Settings
+    session: requests.Session
+    headers: dict[str, str]
+    etag: str | None
+    last_modified: str | None
+    accept_feeds: bool
+    max_decoded: int
+    max_ratio: float
+    check_content_type: bool
+    before_hop: Callable[[str], None] | None
+    before_send: Callable[[str], None] | None
+    after_send: Callable[[], None] | None
+    policy: SSRFPolicy = dataclasses.field(init=False)
+    deadline: _Deadline = dataclasses.field(init=False)
+    watch: SocketWatch = dataclasses.field(default_factory=SocketWatch)
+    current: str = ""
+
+    def __post_init__(self) -> None:
+        self.policy = SSRFPolicy.from_settings(self.settings)
+        self.deadline = _Deadline(self.settings.total_timeout)
+        self.current = self.url
+
+
 def fetch(
     url: str,
     *,
@@ -378,6 +428,8 @@ def fetch(
     max_ratio: float = MAX_DECOMPRESSION_RATIO,
     check_content_type: bool = True,
     before_hop: Callable[[str], None] | None = None,
+    before_send: Callable[[str], None] | None = None,
+    after_send: Callable[[], None] | None = None,
 ) -> FetchResult:
     """GET `url` and return the decoded body, or raise a typed FetchError.
 
@@ -394,96 +446,101 @@ def fetch(
     * conditional GET: `etag`/`last_modified` -> FetchResult(not_modified=True) on 304.
     * `before_hop(url)` is called before following each redirect; it may raise (e.g.
       RobotsDisallowed when the target's robots.txt forbids it) to stop the fetch.
+    * `before_send(url)` is called once, right before the first request leaves (after the URL
+      and address checks); it may raise (HostBusy: the host's rate-limit slot is taken) to stop
+      the fetch before anything is sent. `after_send()` is called once that first request
+      has been written to the socket (the rate limit restarts the host's interval there).
     """
     settings = settings or load_settings()
     if max_bytes is not None:
         settings = dataclasses.replace(settings, max_body_bytes=max_bytes)
-    session = session or get_session(settings)
-    policy = SSRFPolicy.from_settings(settings)
-    max_decoded = max_decoded_bytes if max_decoded_bytes is not None else settings.max_body_bytes
-    deadline = _Deadline(settings.total_timeout)
-
     headers = {"Accept": ACCEPT_FEED if accept_feeds else ACCEPT_PAGE}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-
+    call = _Call(
+        url, settings, session or get_session(settings), headers, etag, last_modified,
+        accept_feeds,
+        max_decoded_bytes if max_decoded_bytes is not None else settings.max_body_bytes,
+        max_ratio, check_content_type, before_hop, before_send, after_send,
+    )  # fmt: skip
     split_url(url)  # InvalidURL / BadScheme before anything else
-    watch = SocketWatch()
-    timer = threading.Timer(max(0.0, deadline.remaining()), watch.fire)
+    timer = threading.Timer(max(0.0, call.deadline.remaining()), call.watch.fire)
     timer.daemon = True
-    current = url
     try:
-        visited = {normalize_url(url)}
-        with watch:
+        with call.watch:
             timer.start()
-            for hop in range(settings.max_redirects + 1):
-                resp = _request(session, current, headers, settings, policy, deadline, watch)
-                if resp.status_code in REDIRECT_STATUSES:
-                    location = resp.headers.get("Location")
-                    resp.close()
-                    if not location:
-                        raise ClientError(
-                            f"HTTP {resp.status_code} without Location for {current}",
-                            url=current,
-                            status=resp.status_code,
-                        )
-                    nxt = urljoin(current, _location(location))
-                    key = normalize_url(nxt)  # InvalidURL/BadScheme for junk targets
-                    if key in visited:
-                        raise RedirectLoop(f"redirect loop: {current} -> {nxt}", url=url)
-                    if hop >= settings.max_redirects:
-                        raise TooManyRedirects(
-                            f"more than {settings.max_redirects} redirects from {url}", url=url
-                        )
-                    visited.add(key)
-                    if before_hop is not None:
-                        before_hop(nxt)
-                    current = nxt
-                    continue
-                return _finish(
-                    resp,
-                    url,
-                    current,
-                    settings,
-                    deadline,
-                    watch,
-                    etag=etag,
-                    last_modified=last_modified,
-                    accept_feeds=accept_feeds,
-                    max_decoded=max_decoded,
-                    max_ratio=max_ratio,
-                    check_content_type=check_content_type,
-                )
-            raise AssertionError("unreachable")  # pragma: no cover
+            return _follow(call)
     except (FetchError, InvalidURL) as exc:
-        if watch.fired and isinstance(exc, ConnectionFailed):
+        if call.watch.fired and isinstance(exc, ConnectionFailed):
             raise FetchTimeout(f"total deadline exceeded for {url}", url=url) from exc
         if exc.url is None:
-            exc.url = current
+            exc.url = call.current
         raise
     except Exception as exc:
-        raise _translate(exc, current, watch) from exc
+        raise _translate(exc, call.current, call.watch) from exc
     finally:
         timer.cancel()
 
 
-def _request(
-    session: requests.Session,
-    url: str,
-    headers: dict[str, str],
-    settings: Settings,
-    policy: SSRFPolicy,
-    deadline: _Deadline,
-    watch: SocketWatch,
-) -> requests.Response:
-    remaining = deadline.remaining()
-    if remaining <= 0 or watch.fired:
+def _follow(call: _Call) -> FetchResult:
+    """Request, follow redirects (each hop checked), finish on the first non-redirect answer."""
+    visited = {normalize_url(call.url)}
+    for hop in range(call.settings.max_redirects + 1):
+        resp = _request(call, first=hop == 0)
+        if resp.status_code not in REDIRECT_STATUSES:
+            return _finish(
+                resp, call.url, call.current, call.settings, call.deadline, call.watch,
+                etag=call.etag, last_modified=call.last_modified, accept_feeds=call.accept_feeds,
+                max_decoded=call.max_decoded, max_ratio=call.max_ratio,
+                check_content_type=call.check_content_type,
+            )  # fmt: skip
+        call.current = _next_hop(call, resp, visited, hop)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _next_hop(call: _Call, resp: requests.Response, visited: set[str], hop: int) -> str:
+    """The redirect target of `resp`, once it passed the loop, hop-count and before_hop checks."""
+    location = resp.headers.get("Location")
+    resp.close()
+    current = call.current
+    if not location:
+        raise ClientError(
+            f"HTTP {resp.status_code} without Location for {current}",
+            url=current,
+            status=resp.status_code,
+        )
+    nxt = urljoin(current, _location(location))
+    key = normalize_url(nxt)  # InvalidURL/BadScheme for junk targets
+    if key in visited:
+        raise RedirectLoop(f"redirect loop: {current} -> {nxt}", url=call.url)
+    if hop >= call.settings.max_redirects:
+        raise TooManyRedirects(
+            f"more than {call.settings.max_redirects} redirects from {call.url}", url=call.url
+        )
+    visited.add(key)
+    if call.before_hop is not None:
+        call.before_hop(nxt)
+    return nxt
+
+
+def _request(call: _Call, *, first: bool) -> requests.Response:
+    url, settings = call.current, call.settings
+    remaining = call.deadline.remaining()
+    if remaining <= 0 or call.watch.fired:
         raise FetchTimeout(f"total deadline exceeded before requesting {url}", url=url)
-    check_url(url, policy)  # early, readable refusal; the adapter re-checks at connect time
+    check_url(url, call.policy)  # early, readable refusal; the adapter re-checks at connect time
+    if first and call.before_send is not None:
+        call.before_send(url)
     timeout = (min(settings.connect_timeout, remaining), min(settings.read_timeout, remaining))
-    return session.get(url, headers=headers, timeout=timeout, stream=True, allow_redirects=False)
+    _sent.hook = call.after_send if first else None
+    try:
+        return call.session.get(
+            url, headers=call.headers, timeout=timeout, stream=True, allow_redirects=False
+        )
+    finally:
+        _sent.hook = None
 
 
 def _finish(

@@ -36,7 +36,22 @@ end
 return free_at - now
 """
 
+# KEYS[1] = next-free key; ARGV[1] = pause in microseconds. Moves the host's next free time to
+# now + pause unless it is already later (a server's Retry-After holds every worker back).
+_PAUSE_LUA = """
+if redis.replicate_commands then redis.replicate_commands() end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local until_ = now + tonumber(ARGV[1])
+local free_at = tonumber(redis.call('GET', KEYS[1]) or '0')
+if free_at < until_ then
+  redis.call('SET', KEYS[1], tostring(until_), 'PX', math.ceil(tonumber(ARGV[1]) / 1000) + 1000)
+end
+return 0
+"""
+
 _script: Any = None
+_pause_script: Any = None
 
 
 def _run(redis_client: Any, key: str, interval_us: int) -> int:
@@ -60,6 +75,17 @@ def reserve(
     key = f"{prefix}ratelimit:{host.lower()}"
     wait_us = _run(redis_client, key, interval_us)
     return wait_us / 1_000_000 if wait_us > 0 else 0.0
+
+
+def pause(redis_client: Any, host: str, seconds: float, *, prefix: str = DEFAULT_PREFIX) -> None:
+    """Keep every worker away from `host` for `seconds` (no effect on a later next-free time)."""
+    global _pause_script
+    if seconds <= 0:
+        return
+    if _pause_script is None:
+        _pause_script = redis_client.register_script(_PAUSE_LUA)
+    key = f"{prefix}ratelimit:{host.lower()}"
+    _pause_script(keys=[key], args=[int(math.ceil(seconds * 1_000_000))], client=redis_client)
 
 
 def rate_for(host: str, settings: Settings) -> float:

@@ -33,6 +33,7 @@ from services.fetcher.errors import (
     BlockedAddress,
     ClientError,
     FetchError,
+    HostBusy,
     InvalidURL,
     RateLimited,
     RedirectLoop,
@@ -40,9 +41,9 @@ from services.fetcher.errors import (
     RobotsDisallowed,
     TooManyRedirects,
 )
-from shared.urls import origin
 from shared.config import Settings, load_settings
 from shared.contracts import FetchResult
+from shared.urls import origin
 
 ROBOTS_MAX_BYTES = 500 * 1024
 ERROR_TTL = 600  # seconds a "server error => disallow" decision is kept before retrying
@@ -165,6 +166,19 @@ class RobotsCache:
             return entry
         return self._entry(org)
 
+    def cached(self, org: str) -> dict[str, Any] | None:
+        """The origin's record when it is known already (memo or Redis), without fetching."""
+        memo = self._memo.get(org)
+        if memo is not None and memo[0] > time.monotonic():
+            return memo[1]
+        cached = _text(self.redis.get(self._key("entry", org)))
+        if cached is None:
+            return None
+        entry = json.loads(cached)
+        if self.memo_seconds > 0:
+            self._memo[org] = (time.monotonic() + self.memo_seconds, entry)
+        return entry
+
     def _entry(self, org: str) -> dict[str, Any]:
         key = self._key("entry", org)
         cached = _text(self.redis.get(key))
@@ -224,6 +238,8 @@ class RobotsCache:
         ttl = max(1, int(self.settings.robots_ttl))
         try:
             result = self.fetch_fn(robots_url)
+        except HostBusy:
+            raise  # nothing was asked: the caller waits for the host's slot and comes back
         except (ClientError, RequestTimeout) as exc:
             # 4xx (not 429; RequestTimeout is 408, a 4xx for Google): as if no robots.txt.
             entry = {"kind": "no-robots", "status": exc.status}

@@ -237,19 +237,40 @@ class _NoReuseMixin:
         super()._put_conn(None)  # type: ignore[misc]
 
 
-def make_guarded_adapter(policy: SSRFPolicy, **kwargs: Any) -> HTTPAdapter:
-    """An HTTPAdapter whose connections enforce `policy` at connect time."""
+class _WatchReuseMixin:
+    """Keep-alive connections per host; a reused socket joins the current fetch's SocketWatch.
 
-    conn_cls = type("GuardedHTTPConnection", (_GuardMixin, HTTPConnection), {})
-    conns_cls = type("GuardedHTTPSConnection", (_GuardMixin, HTTPSConnection), {})
+    The socket was vetted (SSRF) when it was opened; what it needs on reuse is the deadline
+    watchdog of the fetch that now uses it.
+    """
+
+    def _get_conn(self, timeout: float | None = None) -> Any:
+        conn = super()._get_conn(timeout)  # type: ignore[misc]
+        if getattr(conn, "sock", None) is not None:
+            SocketWatch.register(conn.sock)
+        return conn
+
+
+def make_guarded_adapter(
+    policy: SSRFPolicy,
+    *,
+    reuse: bool = False,
+    conn_mixins: tuple[type, ...] = (),
+    **kwargs: Any,
+) -> HTTPAdapter:
+    """An HTTPAdapter whose connections enforce `policy` at connect time.
+
+    `reuse`: keep connections alive per host (the concurrent downloader); otherwise every
+    request gets a fresh connection. `conn_mixins` go in front of the connection classes.
+    """
+
+    conn_cls = type("GuardedHTTPConnection", (*conn_mixins, _GuardMixin, HTTPConnection), {})
+    conns_cls = type("GuardedHTTPSConnection", (*conn_mixins, _GuardMixin, HTTPSConnection), {})
     conn_cls.ssrf_policy = policy
     conns_cls.ssrf_policy = policy
-    pool_cls = type(
-        "GuardedHTTPPool", (_NoReuseMixin, HTTPConnectionPool), {"ConnectionCls": conn_cls}
-    )
-    pools_cls = type(
-        "GuardedHTTPSPool", (_NoReuseMixin, HTTPSConnectionPool), {"ConnectionCls": conns_cls}
-    )
+    mixin = _WatchReuseMixin if reuse else _NoReuseMixin
+    pool_cls = type("GuardedHTTPPool", (mixin, HTTPConnectionPool), {"ConnectionCls": conn_cls})
+    pools_cls = type("GuardedHTTPSPool", (mixin, HTTPSConnectionPool), {"ConnectionCls": conns_cls})
 
     class GuardedAdapter(HTTPAdapter):
         def init_poolmanager(self, *args: Any, **kw: Any) -> None:

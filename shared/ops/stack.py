@@ -137,9 +137,15 @@ def celery_cmd(*args: str) -> list[str]:
 def start_worker(
     queue: str, env: dict[str, str] | None = None, name: str | None = None, log_file=None
 ) -> subprocess.Popen:
-    """One solo-pool worker consuming only `queue` (the fastest layout on 2 cores)."""
+    """One worker consuming only `queue`: solo pool (the fastest layout on 2 cores), except
+    fetch, whose batches wait on the network: NEWSFLOW_FETCH_BATCHES of them at once on threads,
+    sharing the process's downloader (docs/fetching.md)."""
+    pool = ["-P", "solo"]
+    if queue == "fetch":
+        batches = {**os.environ, **(env or {})}.get("NEWSFLOW_FETCH_BATCHES") or "8"
+        pool = ["-P", "threads", "-c", batches]
     cmd = celery_cmd(
-        "worker", "-Q", queue, "-P", "solo", "-n", f"{name or queue}@%h", "--loglevel", "INFO"
+        "worker", "-Q", queue, *pool, "-n", f"{name or queue}@%h", "--loglevel", "INFO"
     )
     return subprocess.Popen(
         cmd,
