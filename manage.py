@@ -236,9 +236,14 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     from shared.ops import operations as ops
 
     if args.action == "add":
-        for url in args.urls:
-            new = ops.add_feed(url, parse_interval(args.every), kind=args.kind)
-            print(f"{'added' if new else 'updated'} {args.kind} {url} every {args.every}")
+        sources = [(args.kind, url) for url in args.urls]
+        if args.registered:
+            from shared.publishers import registered_sources
+
+            sources += registered_sources(args.country)
+        for kind, url in sources:
+            new = ops.add_feed(url, parse_interval(args.every), kind=kind)
+            print(f"{'added' if new else 'updated'} {kind} {url} every {args.every}")
     elif args.action == "remove":
         for url in args.urls:
             print(f"{'removed' if ops.remove_feed(url) else 'not registered'}: {url}")
@@ -351,6 +356,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("urls", nargs="*")
     s.add_argument("--every", default="30m", help="poll interval: 30m, 2h, 1d (default 30m)")
     s.add_argument("--sitemap", dest="kind", action="store_const", const="sitemap", default="feed")
+    s.add_argument(
+        "--registered", action="store_true", help="add: every feed/sitemap of the publisher registry"
+    )
+    s.add_argument("--country", help="with --registered: only this country's publishers (ISO code)")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_feeds)
 

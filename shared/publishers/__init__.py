@@ -143,6 +143,19 @@ def all_publishers() -> list[Publisher]:
     return list(REGISTRY.values())
 
 
+def registered_sources(country: str | None = None) -> list[tuple[str, str]]:
+    """("feed" | "sitemap", URL) of every edition in the registry (of one country): the
+    registry drives discovery, fundus-style, via `manage.py feeds add --registered`."""
+    out: list[tuple[str, str]] = []
+    for pub in all_publishers():
+        if country and pub.country.lower() != country.lower():
+            continue
+        for ed in pub.editions:
+            out += [("feed", url) for url in ed.feeds]
+            out += [("sitemap", url) for url in ed.sitemaps]
+    return list(dict.fromkeys(out))
+
+
 def lookup(url: str) -> tuple[Publisher, Edition | None] | None:
     """The registered publisher of `url` (matching the host or any parent domain), with edition."""
     host = host_of(url)

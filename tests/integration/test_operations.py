@@ -151,3 +151,14 @@ def test_log_lines_inside_a_batch_carry_their_own_document_id():
             assert line("one")["article_id"] == 8
     finally:
         _task.reset(token)
+
+
+def test_the_publisher_registry_drives_the_feeds(clean_db):
+    from shared.publishers import registered_sources
+
+    expected = {url for _, url in registered_sources("fr")}
+    assert expected, "the registry lists no French feed"
+    out = manage("feeds", "add", "--registered", "--country", "fr", "--every", "1h")
+    assert out.returncode == 0, out.stderr
+    listed = {f["url"] for f in json.loads(manage("feeds", "list", "--json").stdout)}
+    assert listed == expected
