@@ -1,4 +1,4 @@
-"""End-to-end benchmark (issue #6): the full pipeline on real pages, against news-please.
+"""End-to-end benchmark: the full pipeline on real pages, against news-please.
 
 Serves the article-extraction-benchmark pages (181 gzipped real news pages, decompressed, with
 their charset in Content-Type when the page declares one) from a local HTTP server under their
@@ -49,8 +49,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DEFAULT_DATA = ROOT.parent / "shared" / "bench-data" / "article-extraction-benchmark"
-STAGES = ("fetch", "parse", "enrich")
+from datasets import dataset  # noqa: E402  (bench/datasets.py, beside this script)
+
+from shared.runtime.stages import STAGES as PIPELINE  # noqa: E402
+
+BENCH_SET = "bench-data/article-extraction-benchmark"
+STAGES = tuple(s.queue for s in PIPELINE)
 METRICS_KEY = "newsflow:metrics:stage_cpu"
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 
@@ -605,7 +609,9 @@ def table(res: dict[str, Any], np_res: dict[str, Any] | None) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument(
+        "--data", type=Path, default=None, help=f"default: $NEWSFLOW_SHARED/{BENCH_SET}"
+    )
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--redis-db", type=int, default=12)
     ap.add_argument("--no-newsplease", action="store_true")
@@ -619,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # a SIGTERM (timeout, kill) still stops the workers and drops the database: `finally`
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    pages = load_pages(args.data, args.limit)
+    pages = load_pages(dataset(BENCH_SET, args.data), args.limit)
     server, base = serve(pages)
     try:
         runs = [
