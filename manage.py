@@ -111,6 +111,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     if args.sources:
         return _print_sources(source_health(), args.json)
+    if args.errors:
+        return _print_errors(args.json)
     st = pipeline_status()
     if args.json:
         print(json.dumps(st, indent=2))
@@ -122,6 +124,35 @@ def cmd_status(args: argparse.Namespace) -> int:
     if st["errors"]:
         print("errors:  " + "  ".join(f"{c}={n}" for c, n in st["errors"].items()))
     print("workers: " + (", ".join(st["workers"]) or "none online"))
+    _print_stalled(st["stalled"])
+    return 0
+
+
+def _print_stalled(stalled: dict, out=sys.stdout) -> None:
+    """Documents whose state has not moved for longer than their lease, with ids and URLs."""
+    if not stalled["count"]:
+        return
+    print(f"stalled: {stalled['count']} documents have not moved for longer than their lease "
+          "(is beat, which runs the sweeper, running?)", file=out)  # fmt: skip
+    for d in stalled["documents"]:
+        print(f"  {d['id']:>8} {d['state']:<9} {d['unmoved_seconds']:>6}s  {d['url']}", file=out)
+    if stalled["count"] > len(stalled["documents"]):
+        print(f"  ... and {stalled['count'] - len(stalled['documents'])} more", file=out)
+
+
+def _print_errors(as_json: bool) -> int:
+    from shared.ops.status import error_examples
+
+    rows = error_examples()
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    for r in rows:
+        print(f"{r['error_class']} ({r['state']}): {r['count']}")
+        for e in r["examples"]:
+            print(f"  {e['id']:>8}  {e['url']}\n            {e['message']}")
+    if rows:
+        print("send a class back through the pipeline: manage.py retry --error CLASS")
     return 0
 
 
@@ -144,14 +175,24 @@ def _print_sources(rows: list[dict], as_json: bool) -> int:
 
 
 def cmd_wait(args: argparse.Namespace) -> int:
-    from shared.ops.status import is_idle
+    """Block until idle; say so when documents stall meanwhile, and name them on timeout."""
+    from shared.ops.status import is_idle, stalled_documents
 
     deadline = time.monotonic() + args.timeout
+    reported: set[int] = set()
+    next_check = time.monotonic() + min(5.0, args.timeout / 2)
     while time.monotonic() < deadline:
         if is_idle():
             return 0
+        if time.monotonic() >= next_check:  # a stall is reported once, when it is first seen
+            stalled = stalled_documents()
+            if {d["id"] for d in stalled["documents"]} - reported:
+                _print_stalled(stalled, out=sys.stderr)
+                reported |= {d["id"] for d in stalled["documents"]}
+            next_check = time.monotonic() + 5.0
         time.sleep(args.interval)
     print(f"timed out after {args.timeout:.0f}s with work still in progress", file=sys.stderr)
+    _print_stalled(stalled_documents(), out=sys.stderr)
     return 1
 
 
@@ -323,6 +364,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("status", help="documents per state, queue lengths, workers")
     s.add_argument("--json", action="store_true")
     s.add_argument("--sources", action="store_true", help="health per publisher domain")
+    s.add_argument(
+        "--errors", action="store_true", help="error classes with example document ids and URLs"
+    )
     s.set_defaults(func=cmd_status)
 
     s = sub.add_parser("wait", help="block until nothing is queued or in progress")

@@ -62,7 +62,14 @@ class Settings:
     retry_base_delay: float = 5.0  # seconds; doubled per attempt, with jitter
     retry_max_delay: float = 900.0
     visibility_timeout: int = 3600  # Redis redelivers unacked messages after this
-    lease_seconds: int = 1800  # work in progress longer than this is re-sent by the sweeper
+    # Leases: a document whose state has not moved for longer than its stage's lease is re-sent
+    # by the sweeper (and listed as stalled by `status` / `wait`). Fetch batches renew theirs.
+    lease_seconds: int = 120  # fetch (`fetching`, and `retrying` on top of its backoff)
+    parse_lease_seconds: int = 300  # parse and enrich batches take seconds
+    enrich_lease_seconds: int = 300
+    # a document waiting in a state whose queue is empty has lost its message after this
+    lost_message_seconds: int = 60
+    sweep_seconds: float = 15.0  # how often beat runs the sweeper
     # ids per stage message: a batch shares one Celery message, one transaction and one bulk
     # statement per step, which is most of the per-document overhead (docs/performance.md)
     batch_size: int = 50
@@ -94,6 +101,10 @@ def load_settings() -> Settings:
         retry_base_delay=_float("NEWSFLOW_RETRY_BASE_DELAY", Settings.retry_base_delay),
         retry_max_delay=_float("NEWSFLOW_RETRY_MAX_DELAY", Settings.retry_max_delay),
         lease_seconds=_int("NEWSFLOW_LEASE_SECONDS", Settings.lease_seconds),
+        parse_lease_seconds=_int("NEWSFLOW_PARSE_LEASE_SECONDS", Settings.parse_lease_seconds),
+        enrich_lease_seconds=_int("NEWSFLOW_ENRICH_LEASE_SECONDS", Settings.enrich_lease_seconds),
+        lost_message_seconds=_int("NEWSFLOW_LOST_MESSAGE_SECONDS", Settings.lost_message_seconds),
+        sweep_seconds=_float("NEWSFLOW_SWEEP_SECONDS", Settings.sweep_seconds),
         visibility_timeout=_int("NEWSFLOW_VISIBILITY_TIMEOUT", Settings.visibility_timeout),
         batch_size=max(1, _int("NEWSFLOW_BATCH_SIZE", Settings.batch_size)),
         fetch_concurrency=max(1, _int("NEWSFLOW_FETCH_CONCURRENCY", Settings.fetch_concurrency)),

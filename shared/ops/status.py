@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 
+from shared.config import load_settings
 from shared.db import session_scope
 from shared.models import IN_PROGRESS, DocState, Document
 from shared.redis_client import get_redis
 from shared.runtime.celery_app import app
+from shared.runtime.maintenance import stale_clause, sweep_cutoffs
 from shared.runtime.queues import queue_lengths
 from shared.runtime.stages import FEED_TASK, POLL_FEEDS_TASK, SITEMAP_TASK
 
@@ -34,6 +38,69 @@ def error_counts() -> dict[str, int]:
     return {cls or "unknown": n for cls, n in rows}
 
 
+def error_examples(per_class: int = 3) -> list[dict[str, Any]]:
+    """Per (state, error class) of documents that failed, were rejected or wait for a retry:
+    the count and the most recent few documents (id, URL), most frequent class first."""
+    order = Document.state_changed_at.desc()
+    with session_scope() as db:
+        rows = db.execute(
+            select(
+                Document.state,
+                Document.last_error_class,
+                func.count(),
+                func.array_agg(aggregate_order_by(Document.id, order)),
+                func.array_agg(aggregate_order_by(Document.url, order)),
+                func.array_agg(aggregate_order_by(Document.last_error_message, order)),
+            )
+            .where(Document.state.in_([DocState.failed, DocState.rejected, DocState.retrying]))
+            .group_by(Document.state, Document.last_error_class)
+            .order_by(func.count().desc())
+        ).all()
+    return [
+        {
+            "state": state.value,
+            "error_class": cls or "unknown",
+            "count": n,
+            "examples": [
+                {"id": i, "url": u, "message": (m or "")[:200]}
+                for i, u, m in list(zip(ids, urls, msgs, strict=True))[:per_class]
+            ],
+        }
+        for state, cls, n, ids, urls, msgs in rows
+    ]
+
+
+def stalled_documents(limit: int = 20) -> dict[str, Any]:
+    """Documents whose state has not moved for longer than their lease, or that lost their
+    message (waiting in a state whose queue is empty), oldest first. The sweeper re-sends by the
+    same rule: a stall that lasts means the sweeper is not running or cannot help."""
+    settings = load_settings()
+    now = datetime.now(UTC)
+    cutoffs = sweep_cutoffs(settings, queue_lengths())
+    stale = stale_clause(cutoffs, now)
+    with session_scope() as db:
+        total = db.scalar(select(func.count()).select_from(Document).where(stale)) or 0
+        rows = db.execute(
+            select(Document.id, Document.url, Document.state, Document.state_changed_at)
+            .where(stale)
+            .order_by(Document.state_changed_at)
+            .limit(limit)
+        ).all()
+    return {
+        "count": total,
+        "documents": [
+            {
+                "id": i,
+                "url": u,
+                "state": st.value,
+                "unmoved_seconds": round((now - changed).total_seconds()),
+                "lease_seconds": cutoffs[st],
+            }
+            for i, u, st, changed in rows
+        ],
+    }
+
+
 def workers_online(timeout: float = 1.0) -> list[str]:
     replies = app.control.ping(timeout=timeout) or []
     return sorted(name for reply in replies for name in reply)
@@ -46,6 +113,7 @@ def pipeline_status(with_workers: bool = True) -> dict[str, Any]:
         "in_progress": sum(docs[s.value] for s in IN_PROGRESS),
         "queues": queue_lengths(),
         "errors": error_counts(),
+        "stalled": stalled_documents(),
         "workers": workers_online() if with_workers else [],
     }
 

@@ -64,7 +64,7 @@ def make_app() -> Celery:
         timezone="UTC",
         enable_utc=True,
         beat_schedule={
-            "sweep-stale-documents": {"task": SWEEP_TASK, "schedule": 60.0},
+            "sweep-stale-documents": {"task": SWEEP_TASK, "schedule": settings.sweep_seconds},
             "poll-due-feeds": {"task": POLL_FEEDS_TASK, "schedule": 60.0},
         },
     )

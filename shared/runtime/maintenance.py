@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, update
 
-from shared.config import load_settings
+from shared.config import Settings, load_settings
 from shared.db import session_scope
 from shared.models import Article, DocState, Document, Feed
 from shared.runtime.celery_app import INFRA_RETRY, app
@@ -30,27 +30,66 @@ from shared.runtime.stages import (
 log = logging.getLogger(__name__)
 
 
-# A document in a stage's waiting state has its message in that stage's queue. While the queue
-# still holds messages the document may simply be waiting its turn behind a backlog, so it is not
-# re-sent yet (that would pile up copies); once the queue is empty, it has lost its message.
+def lease_for(state: DocState, settings: Settings) -> float:
+    """Seconds a document may stay in `state` without moving before it counts as stalled: the
+    lease of the stage that moves it on (a retry's lease starts after its longest backoff)."""
+    st = stage_for_state(state)
+    if st is None:
+        return float("inf")
+    leases = {"parse": settings.parse_lease_seconds, "enrich": settings.enrich_lease_seconds}
+    lease = float(leases.get(st.name, settings.lease_seconds))
+    if state == DocState.retrying:
+        lease += settings.retry_max_delay
+    return lease
+
+
+def sweep_cutoffs(
+    settings: Settings, backlog: dict[str, int], lease_seconds: float | None = None
+) -> dict[DocState, float]:
+    """Per state with work ahead: seconds without a move after which the sweeper re-sends.
+
+    A document in a stage's waiting state has its message in that stage's queue. While the queue
+    holds messages the document may be waiting its turn behind a backlog: it is not re-sent
+    (that would pile up copies). Once the queue is empty, a document still waiting has lost its
+    message (Redis restarted empty, a worker died holding it): re-sent after
+    `lost_message_seconds`. The other states (inside a task) are re-sent after their lease.
+    """
+    cutoffs: dict[DocState, float] = {}
+    for st in STAGES:
+        for state in st.input_states:
+            lease = lease_for(state, settings) if lease_seconds is None else lease_seconds
+            if state == st.waiting_state:
+                if backlog.get(st.queue, 0):
+                    continue
+                lease = min(lease, settings.lost_message_seconds)
+            cutoffs[state] = lease
+    return cutoffs
+
+
+def stale_clause(cutoffs: dict[DocState, float], now: datetime) -> ColumnElement[bool]:
+    """Documents in one of the states of `cutoffs` that have not moved for that long."""
+    return or_(
+        false(),
+        *(
+            and_(Document.state == state, Document.state_changed_at < now - timedelta(seconds=s))
+            for state, s in cutoffs.items()
+        ),
+    )
+
+
 @app.task(name=SWEEP_TASK, **INFRA_RETRY)
 def sweep(lease_seconds: int | None = None, limit: int = 5000) -> dict[str, int]:
-    """Re-send the next task for documents stuck in a state for longer than the lease."""
-    lease = lease_seconds if lease_seconds is not None else load_settings().lease_seconds
-    cutoff = datetime.now(UTC) - timedelta(seconds=lease)
-    backlog = queue_lengths()
-    states = [
-        state
-        for st in STAGES
-        for state in st.input_states
-        if state != st.waiting_state or not backlog.get(st.queue, 0)
-    ]
+    """Re-send the next task for documents that have lost their message or outlived their
+    lease (`lease_seconds` overrides every stage's lease)."""
+    now = datetime.now(UTC)
+    cutoffs = sweep_cutoffs(load_settings(), queue_lengths(), lease_seconds)
+    stale = stale_clause(cutoffs, now)
     resent: dict[str, int] = {}
     with session_scope() as db:
         rows = db.execute(
             select(Document.id, Document.state, Article.id)
             .outerjoin(Article, Article.document_id == Document.id)
-            .where(Document.state.in_(states), Document.state_changed_at < cutoff)
+            .where(stale)
             .order_by(Document.state_changed_at)
             .limit(limit)
             .with_for_update(of=Document, skip_locked=True)
