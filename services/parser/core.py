@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -29,13 +29,10 @@ from services.parser.profiles import Profile, profile_for
 from services.parser.urls import normalize_url, section_from_url
 from shared.contracts import NotAnArticle, ParsedArticle, ParseFailure
 from shared.publishers import all_publishers, host_of, lookup
+from shared.snapshot import read_header
 
 EXTRACTOR_VERSION = f"newsflow-parser/0.1+trafilatura-{trafilatura.__version__}"
 
-_SNAPSHOT_HEAD = re.compile(
-    rb"^(?:\xef\xbb\xbf)?\s*<!--\s*(\d{10,13})\s*-->\s*\n\s*\[(.*?)\]\((\S+?)\)\s*\n\s*-{3,}\s*\n",
-    re.S,
-)  # optional UTF-8 BOM, <!--epoch_ms-->, [title](url), ------
 _HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "application/xml", "text/xml")
 _WS = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -394,41 +391,18 @@ def parse_page(raw: bytes, url: str, headers: Mapping[str, str] | None = None) -
     return _build(tree, url)
 
 
-def is_snapshot(raw: bytes) -> bool:
-    """True for the saved-snapshot format: <!--epoch_ms-->, [title](url), ------, HTML."""
-    return _SNAPSHOT_HEAD.match(raw[:4096]) is not None
-
-
-def snapshot_header(raw: bytes) -> tuple[str, datetime] | None:
-    """(url, fetched_at) from a saved snapshot's header, or None when `raw` is not one."""
-    m = _SNAPSHOT_HEAD.match(raw[:4096])
-    if m is None:
-        return None
-    epoch, _, url_b = m.groups()
-    try:
-        url = url_b.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    return url, _epoch_to_utc(epoch)
-
-
-def _epoch_to_utc(epoch: bytes) -> datetime:
-    return datetime.fromtimestamp(int(epoch) / (1000 if len(epoch) == 13 else 1), UTC)
-
-
 def parse_snapshot(raw: bytes) -> ParsedArticle:
     """Parse a saved snapshot; the link line gives title and URL, the comment the fetch time."""
-    m = _SNAPSHOT_HEAD.match(raw[:4096])
-    if m is None:
+    head = read_header(raw)
+    if head is None:
         raise ParseFailure("not a snapshot: expected <!--epoch_ms-->, [title](url), ------")
-    epoch, title_b, url_b = m.groups()
     try:
-        title = title_b.decode("utf-8")
-        url = url_b.decode("utf-8")
+        title = head.title.decode("utf-8")
+        url = head.url.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UndecodableContent(f"snapshot header is not UTF-8: {exc}") from exc
-    html_text = decode_html(raw[m.end() :], None)  # same charset rules as fetched pages
-    fetched_at = _epoch_to_utc(epoch)
+    html_text = decode_html(raw[head.body_start :], None)  # same charset rules as fetched pages
+    fetched_at = head.fetched_at
     tree = _parse_tree(f"<html><body>{html_text}</body></html>")
     return _build(
         tree,

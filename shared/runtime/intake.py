@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 
-from services.parser import snapshot_header
 from shared.db import session_scope
 from shared.models import DocState, Document
 from shared.pipeline import compress
 from shared.runtime.handover import send_to
+from shared.snapshot import snapshot_header
 from shared.urls import host_of, normalize_url
 
 
