@@ -30,13 +30,23 @@ class PipelineError(Exception):
     """Base of every error a stage records on a document.
 
     `transient` errors are retried with backoff; others fail the document at once.
-    `retry_after` (seconds) is honoured when the server asked for it.
+    `retry_after` (seconds) is honoured when the server asked for it. `url` and `status` (HTTP)
+    say where it happened, when that is known.
     """
 
     transient: bool = False
 
-    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
+        self.url = url
+        self.status = status
         self.retry_after = retry_after
 
 

@@ -29,18 +29,6 @@ from shared.contracts import PipelineError
 class InvalidURL(PipelineError):
     """Unparseable or unusable URL."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        url: str | None = None,
-        status: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message, retry_after=retry_after)
-        self.url = url
-        self.status = status
-
 
 class BadScheme(InvalidURL):
     """Only http and https are fetched."""

@@ -16,18 +16,6 @@ class FetchError(PipelineError):
 
     transient = False
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        url: str | None = None,
-        status: int | None = None,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message, retry_after=retry_after)
-        self.url = url
-        self.status = status
-
 
 # --------------------------------------------------------------------------- transient
 class TransientFetchError(FetchError):
