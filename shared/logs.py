@@ -17,6 +17,16 @@ _item: ContextVar[int | None] = ContextVar("newsflow_item", default=None)
 
 
 @contextmanager
+def task_context(name: str, task_id: str, ids: object) -> Iterator[None]:
+    """Log lines inside carry this task (set by Celery's signals in a worker)."""
+    token = _task.set((name, task_id, ids))
+    try:
+        yield
+    finally:
+        _task.reset(token)
+
+
+@contextmanager
 def item_context(item_id: int) -> Iterator[None]:
     """Log lines inside carry this id (document, or article for enrich) of the task's batch."""
     token = _item.set(item_id)

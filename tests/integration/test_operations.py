@@ -11,8 +11,7 @@ from sqlalchemy import select, update
 
 from shared.db import session_scope
 from shared.models import Article, DocState, Document
-from tests.conftest import ROOT, manage
-from tests.conftest import export_records as _export
+from tests.conftest import ROOT, export_records, manage
 from tests.support.httpserver import LocalServer, Request, static
 
 
@@ -23,13 +22,13 @@ def _import_samples() -> None:
 
 def test_reparse_and_reenrich_from_stored_raw_responses(clean_db, workers):
     _import_samples()
-    before = {a["id"]: a for a in _export()}
+    before = {a["id"]: a for a in export_records()}
     assert len(before) == 5
 
     out = manage("reparse", "--all")
     assert "re-sent 5 documents to parse" in out.stdout, out.stdout
     assert manage("wait", "--timeout", "120").returncode == 0
-    after = {a["id"]: a for a in _export()}
+    after = {a["id"]: a for a in export_records()}
     assert set(after) == set(before)  # same articles, updated in place
     for aid, a in after.items():
         assert a["state"] == "enriched"
@@ -39,7 +38,7 @@ def test_reparse_and_reenrich_from_stored_raw_responses(clean_db, workers):
     out = manage("reenrich", "--domain", "rfi.fr")
     assert "re-sent 5 articles to enrich" in out.stdout
     assert manage("wait", "--timeout", "120").returncode == 0
-    again = {a["id"]: a for a in _export()}
+    again = {a["id"]: a for a in export_records()}
     assert all(again[i]["enriched_at"] > after[i]["enriched_at"] for i in again)
     assert manage("reenrich", "--domain", "example.org").stdout.startswith("re-sent 0")
 
@@ -73,7 +72,7 @@ def test_retry_failed_documents_by_error_class(clean_db, workers, flaky_site):
     assert "re-sent 0" in manage("retry", "--error", "FetchTimeout").stdout
     assert "re-sent 1" in manage("retry", "--error", "ClientError").stdout
     assert manage("wait", "--timeout", "60").returncode == 0
-    [article] = _export()
+    [article] = export_records()
     assert article["state"] == "enriched" and article["url"] == url
 
 
@@ -138,19 +137,16 @@ def test_worker_logs_are_json_with_the_document_id(clean_db, workers):
 def test_log_lines_inside_a_batch_carry_their_own_document_id():
     import logging
 
-    from shared.logs import JsonFormatter, _task, item_context
+    from shared.logs import JsonFormatter, item_context, task_context
 
     def line(msg: str) -> dict:
         record = logging.LogRecord("t", logging.WARNING, __file__, 1, msg, None, None)
         return json.loads(JsonFormatter().format(record))
 
-    token = _task.set(("newsflow.enrich", "tid", [7, 8]))
-    try:
+    with task_context("newsflow.enrich", "tid", [7, 8]):
         assert line("batch")["article_ids"] == [7, 8] and "article_id" not in line("batch")
         with item_context(8):
             assert line("one")["article_id"] == 8
-    finally:
-        _task.reset(token)
 
 
 def test_the_publisher_registry_drives_the_feeds(clean_db):
