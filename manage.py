@@ -82,11 +82,17 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from shared.ops.warc_import import split_sources
     from shared.runtime.handover import send_to
     from shared.runtime.intake import import_raw
 
+    archives, others = split_sources(args.paths)
+    if archives:
+        rc = _import_warc(args, archives)
+        if not others:
+            return rc
     files: list[Path] = []
-    for p in map(Path, args.paths):
+    for p in map(Path, others):
         files += sorted(x for x in p.iterdir() if x.is_file()) if p.is_dir() else [p]
     new: list[int] = []
     known = failed = 0
@@ -104,6 +110,20 @@ def cmd_import(args: argparse.Namespace) -> int:
     new = len(new)
     print(f"{new} new, {known} already known, {failed} not imported")
     return 1 if failed else 0
+
+
+def _import_warc(args: argparse.Namespace, sources: list[str]) -> int:
+    from shared.ops.warc_import import Filters, import_warc, read_domains
+
+    domains = read_domains(args.domain or [])
+    if args.domains_file:
+        domains |= read_domains(Path(args.domains_file).read_text(encoding="utf-8").splitlines())
+    filters = Filters(frozenset(domains), args.registered, args.since, args.until)
+    report = import_warc(
+        sources, filters, limit=args.limit, on_damage=lambda m: print(m, file=sys.stderr)
+    )
+    print(report.line())
+    return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -215,6 +235,13 @@ def cmd_alive(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from shared.ops.export import iter_articles
+
+    if args.warc:
+        from shared.ops.warc_export import export_warc
+
+        report = export_warc(args.warc, args.since, args.domain or [])
+        print(f"exported {report.records} responses to {args.warc}", file=sys.stderr)
+        return 0
 
     since = args.since
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
@@ -356,9 +383,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--sitemap", action="append", help="a sitemap URL (repeatable)")
     s.set_defaults(func=cmd_enqueue)
 
-    s = sub.add_parser("import", help="saved snapshots (seed format) or HTML files -> parse")
+    s = sub.add_parser(
+        "import",
+        help="WARC archives (files, folders, http(s) URLs), saved snapshots or HTML -> parse",
+    )
     s.add_argument("paths", nargs="+")
     s.add_argument("--url", help="the page URL, for a saved .html file")
+    s.add_argument("--domain", action="append", help="WARC: only this domain (repeatable)")
+    s.add_argument("--domains-file", help="WARC: only the domains listed, one per line")
+    s.add_argument("--registered", action="store_true", help="WARC: only registered publishers")
+    s.add_argument("--since", type=time_arg, help="WARC: records dated (WARC-Date) since then")
+    s.add_argument("--until", type=time_arg, help="WARC: records dated before then")
+    s.add_argument("--limit", type=int, help="WARC: stop after N records pass the filters")
     s.set_defaults(func=cmd_import)
 
     s = sub.add_parser("status", help="documents per state, queue lengths, workers")
@@ -380,8 +416,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--max-age", type=float, default=120.0, help="freshest heartbeat, seconds")
     s.set_defaults(func=cmd_alive)
 
-    s = sub.add_parser("export", help="articles as JSON Lines")
+    s = sub.add_parser("export", help="articles as JSON Lines, or raw responses as WARC")
     s.add_argument("--output", "-o")
+    s.add_argument("--warc", metavar="OUT.warc.gz", help="the stored raw responses as WARC/1.1")
+    s.add_argument("--domain", action="append", help="--warc: only this domain (repeatable)")
     s.add_argument(
         "--since",
         type=time_arg,

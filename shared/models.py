@@ -95,7 +95,7 @@ class Document(Base):
     domain: Mapped[str] = mapped_column(String(255))
     origin: Mapped[str] = mapped_column(
         String(16), server_default="url"
-    )  # url|feed|sitemap|snapshot|file
+    )  # url|feed|sitemap|snapshot|file|warc
     state: Mapped[DocState] = mapped_column(doc_state, server_default=DocState.queued.value)
     state_changed_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
     attempts: Mapped[int] = mapped_column(SmallInteger, server_default="0")
@@ -116,6 +116,12 @@ class Document(Base):
     # metadata that came with the URL (feed item, sitemap news tags), JSON
     hints: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     fetched_at: Mapped[datetime | None] = mapped_column(TZ)
+    # lineage of a WARC import (shared/ops/warc_import.py): the record, its archive and byte
+    # offset there, and the HTTP head as archived (export --warc writes it back); NULL otherwise
+    warc_record_id: Mapped[str | None] = mapped_column(Text)
+    warc_source: Mapped[str | None] = mapped_column(Text)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    http_head: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(TZ, server_default=func.now())
 
     article: Mapped[Article | None] = relationship(back_populates="document", uselist=False)

@@ -1,0 +1,352 @@
+"""WARC import: archived HTTP responses become documents at `fetched`, for the parse workers.
+
+`manage.py import FILE.warc.gz` (files, folders, http(s) URLs streamed as they download). Each
+`response` record with status 200 and an HTML/XHTML payload is stored as a live fetch would
+store it (decoded body Zstandard-compressed, HTTP headers: the charset comes from there), with
+final_url = WARC-Target-URI, fetched_at = WARC-Date, origin `warc` and the record's lineage.
+Everything else is counted by reason and skipped. Filters run before anything is stored.
+
+Idempotent and resumable: URLs already known are counted and not stored again (documents.url
+is unique on the normalized URL), and a known document still waiting at `fetched` (an import
+killed between storing a batch and sending it) is sent to parse again. Memory stays flat: the
+reader streams, and rows go to PostgreSQL in bounded batches, each sent to parse once stored.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from services.fetcher.http import sniff
+from shared.config import load_settings
+from shared.db import session_scope
+from shared.models import DocState, Document
+from shared.ops import warc
+from shared.pipeline import compress
+from shared.publishers import lookup
+from shared.runtime.handover import send_to
+from shared.urls import host_of, normalize_url
+
+WARC_SUFFIXES = (".warc", ".warc.gz")
+# a batch is stored in one transaction and sent to parse in one go
+BATCH_ROWS = 200
+BATCH_BYTES = 32 * 1024 * 1024  # decoded bodies held before a batch is stored
+_INSERT = (
+    insert(Document.__table__)
+    .on_conflict_do_nothing(index_elements=["url"])
+    .returning(Document.__table__.c.id)
+)
+
+
+def is_warc_name(name: str) -> bool:
+    return name.lower().endswith(WARC_SUFFIXES)
+
+
+# --------------------------------------------------------------------------- filters
+@dataclass(frozen=True)
+class Filters:
+    """Which records to keep, decided from the WARC headers before any body is read."""
+
+    domains: frozenset[str] = frozenset()  # a host matches its domain and every parent
+    registered: bool = False  # only publishers of the registry (shared/publishers)
+    since: datetime | None = None  # on WARC-Date, inclusive
+    until: datetime | None = None  # exclusive
+
+    def refuse(self, host: str, date: datetime | None) -> str | None:
+        """Why a record is filtered out, or None when it passes."""
+        if self.domains and not _in_domains(host, self.domains):
+            return "filtered: domain"
+        if self.registered and lookup(f"http://{host}/") is None:
+            return "filtered: not registered"
+        if (self.since or self.until) and date is None:
+            return "filtered: no date"
+        if self.since and date < self.since:
+            return "filtered: date"
+        if self.until and date >= self.until:
+            return "filtered: date"
+        return None
+
+
+def _in_domains(host: str, domains: frozenset[str]) -> bool:
+    parts = host.split(".")
+    return any(".".join(parts[i:]) in domains for i in range(len(parts)))
+
+
+def read_domains(lines: Iterable[str]) -> set[str]:
+    """Domains from a --domains-file: one per line, `#` comments, `www.` and dots trimmed."""
+    out = set()
+    for line in lines:
+        d = line.split("#", 1)[0].strip().lower().rstrip(".")
+        if d:
+            d = host_of(f"http://{d}/") or d  # IDNA, as documents.domain holds hosts
+            out.add(d.removeprefix("www.") if d.count(".") > 1 else d)
+    return out
+
+
+def split_sources(paths: Iterable[str]) -> tuple[list[str], list[str]]:
+    """(WARC sources, other paths) of `manage.py import`: http(s) URLs and *.warc[.gz] files
+    are archives; a folder gives its archives, and its other files stay snapshots/HTML."""
+    archives: list[str] = []
+    others: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if p.startswith(("http://", "https://")) or is_warc_name(p):
+            archives.append(p)
+        elif path.is_dir() and any(is_warc_name(f.name) for f in path.iterdir()):
+            for f in sorted(x for x in path.iterdir() if x.is_file()):
+                (archives if is_warc_name(f.name) else others).append(str(f))
+        else:
+            others.append(p)
+    return archives, others
+
+
+# --------------------------------------------------------------------------- classification
+def _is_html(resp: warc.HttpResponse) -> bool:
+    mime = resp.mime
+    if mime in warc.HTML_TYPES:
+        return True
+    if mime in ("", "application/octet-stream", "unknown/unknown", "application/unknown"):
+        return sniff(resp.body) in warc.HTML_TYPES  # as the fetcher sniffs untyped bodies
+    return False
+
+
+def wanted(record: warc.Record, filters: Filters) -> bool:
+    """Whether a record's block is worth reading: a complete response that passes the filters."""
+    if record.type != "response" or record.truncated:
+        return False
+    return filters.refuse(host_of(record.target_uri), record.date) is None
+
+
+def classify(
+    record: warc.Record, filters: Filters, max_body: int, source: str
+) -> tuple[str, dict[str, Any] | None]:
+    """("keep", the document row) or (why it is skipped, None)."""
+    if record.type != "response":
+        return record.type, None
+    if record.truncated:
+        return "truncated", None
+    uri = record.target_uri
+    if not uri.lower().startswith(("http://", "https://")):
+        return "not http(s)", None
+    date = record.date
+    host = host_of(uri)
+    refused = filters.refuse(host, date)
+    if refused:
+        return refused, None
+    try:
+        resp = warc.parse_http_response(record.block, max_body)
+    except warc.HttpError as exc:
+        return exc.reason, None
+    if resp.status != 200:
+        return f"http {resp.status}", None
+    if not _is_html(resp):
+        return "not html", None
+    try:
+        url = normalize_url(uri)
+    except Exception:
+        return "invalid url", None
+    return "keep", _row(url, uri, resp, record, source)
+
+
+def _row(
+    url: str, uri: str, resp: warc.HttpResponse, record: warc.Record, source: str
+) -> dict[str, Any]:
+    headers = resp.header_dict()
+    head_end = record.block.find(b"\r\n\r\n")
+    head = record.block[: head_end + 4] if head_end >= 0 else None
+    return {
+        "url": url,
+        "domain": host_of(url),
+        "origin": "warc",
+        "state": DocState.fetched,
+        "http_status": resp.status,
+        "final_url": uri,
+        "content_type": resp.mime or sniff(resp.body),
+        "response_headers": headers,
+        "etag": headers.get("etag"),
+        "last_modified": headers.get("last-modified"),
+        "raw_body": resp.body,  # compressed when the batch is stored (only the unknown ones)
+        "raw_size": len(resp.body),
+        "fetched_at": record.date,
+        "warc_record_id": record.record_id,
+        "warc_source": source,
+        "warc_offset": record.offset,
+        "http_head": head,
+    }
+
+
+# --------------------------------------------------------------------------- storing
+@dataclass
+class ImportReport:
+    read: int = 0  # records read (every record counts once: kept, skipped or known)
+    kept: int = 0  # new documents stored and sent to parse
+    known: int = 0  # already in the database (or earlier in this import)
+    skipped: Counter[str] = field(default_factory=Counter)
+    resent: int = 0  # known documents still waiting for parse, sent again
+    damaged: list[str] = field(default_factory=list)  # "source @offset: detail"
+
+    def line(self) -> str:
+        reasons = ", ".join(f"{why} {n}" for why, n in self.skipped.most_common())
+        out = (
+            f"{self.read} records read, {self.kept} kept, {sum(self.skipped.values())} skipped"
+            f"{f' ({reasons})' if reasons else ''}, {self.known} already known"
+        )
+        if self.resent:
+            out += f"; {self.resent} of them still waiting for parse, sent again"
+        return out
+
+
+class _Batch:
+    """Rows waiting to be stored: bounded in rows and in decoded bytes."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.bytes = 0
+
+    def add(self, row: dict[str, Any]) -> bool:
+        """False when this URL is already in the batch (the first record of a URL wins)."""
+        if row["url"] in self.rows:
+            return False
+        self.rows[row["url"]] = row
+        self.bytes += row["raw_size"]
+        return True
+
+    def full(self) -> bool:
+        return len(self.rows) >= BATCH_ROWS or self.bytes >= BATCH_BYTES
+
+
+def store_batch(rows: list[dict[str, Any]], send: bool = True) -> tuple[int, int, int]:
+    """Store the rows whose URL is unknown, send them to parse; send again the known ones still
+    at `fetched`. Returns (new, known, resent)."""
+    if not rows:
+        return 0, 0, 0
+    with session_scope() as db:
+        known = db.execute(
+            select(Document.url, Document.id, Document.state).where(
+                Document.url.in_([r["url"] for r in rows])
+            )
+        ).all()
+        waiting = [doc_id for _, doc_id, state in known if state == DocState.fetched]
+        seen = {url for url, _, _ in known}
+        fresh = [r for r in rows if r["url"] not in seen]
+        for r in fresh:  # compressed only now: a rerun does not pay for what it has
+            r["raw_body"] = compress(r["raw_body"])
+        new_ids = [row[0] for row in db.execute(_INSERT, fresh)] if fresh else []
+    if send:
+        send_to("parse", new_ids + waiting)
+    return len(new_ids), len(rows) - len(new_ids), len(waiting)
+
+
+# --------------------------------------------------------------------------- sources
+@contextmanager
+def open_source(source: str) -> Iterator[tuple[BinaryIO, int | None]]:
+    """A readable byte stream of a file or an http(s) URL (streamed, not downloaded first),
+    with its size when known."""
+    if not source.startswith(("http://", "https://")):
+        with open(source, "rb") as f:
+            yield f, Path(source).stat().st_size
+        return
+    import requests
+
+    with closing(requests.get(source, stream=True, timeout=(10, 120))) as resp:
+        if resp.status_code != 200:
+            raise ValueError(f"{source}: HTTP {resp.status_code} {resp.reason}")
+        size = resp.headers.get("content-length")
+        resp.raw.decode_content = False  # the archive's own gzip members, as served
+        yield resp.raw, int(size) if size and size.isdigit() else None
+
+
+# --------------------------------------------------------------------------- the import
+def import_warc(
+    sources: Iterable[str],
+    filters: Filters | None = None,
+    *,
+    limit: int | None = None,
+    progress: bool | None = None,
+    send: bool = True,
+    on_damage: Callable[[str], None] | None = None,
+) -> ImportReport:
+    """Import every record of `sources` (see module docstring). `limit`: stop after that many
+    records passed the filters (kept or known), so that a rerun with the same limit adds
+    nothing. `progress`: a tqdm bar on stderr (None: when stderr is a terminal)."""
+    from tqdm import tqdm
+
+    show = sys.stderr.isatty() if progress is None else progress
+    bar = tqdm(unit=" rec", file=sys.stderr, disable=not show, mininterval=0.5, smoothing=0.1)
+    run = _Import(filters or Filters(), limit, send, bar, on_damage)
+    try:
+        for source in sources:
+            bar.set_description(Path(source).name[:40])
+            if run.source(source):
+                break
+        run.flush()
+    finally:
+        bar.close()
+    return run.report
+
+
+class _Import:
+    """The state of one import: counts, the batch being filled, the progress bar."""
+
+    def __init__(self, filters: Filters, limit, send, bar, on_damage) -> None:  # noqa: ANN001
+        self.filters, self.limit, self.send, self.bar = filters, limit, send, bar
+        self.on_damage = on_damage
+        self.max_body = load_settings().max_body_bytes
+        self.report = ImportReport()
+        self.batch = _Batch()
+        self._posted = time.monotonic()
+
+    def flush(self) -> None:
+        new, known, resent = store_batch(list(self.batch.rows.values()), send=self.send)
+        self.report.kept += new
+        self.report.known += known
+        self.report.resent += resent
+        self.batch = _Batch()
+
+    def source(self, source: str) -> bool:
+        """Every record of one source into the batch (stored as it fills). True at the limit."""
+        report = self.report
+        with open_source(source) as (stream, _size):
+            for item in warc.read_records(stream, wants=lambda r: wanted(r, self.filters)):
+                report.read += 1
+                self.bar.update()
+                if isinstance(item, warc.Damage):
+                    self._damage(source, item)
+                    continue
+                why, row = classify(item, self.filters, self.max_body, source)
+                if row is None:
+                    report.skipped[why] += 1
+                elif not self.batch.add(row):
+                    report.known += 1  # the same URL earlier in this batch
+                if self.batch.full():
+                    self.flush()
+                self._post()
+                if self.limit is not None and self._passed() >= self.limit:
+                    return True
+        return False
+
+    def _passed(self) -> int:
+        return self.report.kept + self.report.known + len(self.batch.rows)
+
+    def _damage(self, source: str, item: warc.Damage) -> None:
+        self.report.skipped[item.reason] += 1
+        self.report.damaged.append(f"{source} @{item.offset}: {item.reason}: {item.detail}")
+        if self.on_damage:
+            self.on_damage(self.report.damaged[-1])
+
+    def _post(self) -> None:
+        if time.monotonic() - self._posted > 0.5:
+            r = self.report
+            skipped = sum(r.skipped.values())
+            self.bar.set_postfix(kept=r.kept, skipped=skipped, known=r.known, refresh=False)
+            self._posted = time.monotonic()
