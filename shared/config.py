@@ -59,6 +59,8 @@ class Settings:
     robots_ttl: int = 24 * 3600
     obey_robots: bool = True
     max_attempts: int = 5
+    # a document whose stage run never ends (the worker dies on it) this often is failed
+    max_deliveries: int = 3
     retry_base_delay: float = 5.0  # seconds; doubled per attempt, with jitter
     retry_max_delay: float = 900.0
     visibility_timeout: int = 3600  # Redis redelivers unacked messages after this
@@ -98,6 +100,7 @@ def load_settings() -> Settings:
         robots_ttl=_int("NEWSFLOW_ROBOTS_TTL", Settings.robots_ttl),
         obey_robots=_bool("NEWSFLOW_OBEY_ROBOTS", True),
         max_attempts=_int("NEWSFLOW_MAX_ATTEMPTS", Settings.max_attempts),
+        max_deliveries=max(1, _int("NEWSFLOW_MAX_DELIVERIES", Settings.max_deliveries)),
         retry_base_delay=_float("NEWSFLOW_RETRY_BASE_DELAY", Settings.retry_base_delay),
         retry_max_delay=_float("NEWSFLOW_RETRY_MAX_DELAY", Settings.retry_max_delay),
         lease_seconds=_int("NEWSFLOW_LEASE_SECONDS", Settings.lease_seconds),

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from shared.config import Settings
 from shared.models import DocState, Document
+from shared.sanitize import clean_text
 
 # Stored raw bodies are Zstandard frames (level 1): on the 181 bench pages (170 KiB each) 4.8x
 # smaller at 0.34 ms per page, where zlib level 1 gave 4.3x at 1.15 ms and zstd level 3 5.1x at
@@ -108,8 +109,9 @@ def settle_params(
 
 
 def error_fields(exc: BaseException) -> dict[str, str]:
-    """The columns that record an error: class name and a bounded message."""
-    message = str(exc) or exc.__class__.__name__
+    """The columns that record an error: class name and a bounded message (a hostile page's
+    text in an exception message must not break the UPDATE that records it)."""
+    message = clean_text(str(exc)) or exc.__class__.__name__
     return {"last_error_class": exc.__class__.__name__[:64], "last_error_message": message[:2000]}
 
 

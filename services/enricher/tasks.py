@@ -20,8 +20,9 @@ from shared.db import session_scope
 from shared.models import DocState
 from shared.pipeline import settle_params
 from shared.runtime.batch import process_together, store_isolated, summary
-from shared.runtime.celery_app import INFRA_RETRY, app
+from shared.runtime.celery_app import app
 from shared.runtime.handover import hand_over
+from shared.runtime.stage_task import StageTask
 from shared.runtime.stages import stage
 from shared.sanitize import sanitize_enrichment, sanitize_publisher
 
@@ -43,7 +44,7 @@ def _enrich_rows(rows: Sequence[Row]) -> list[tuple[Enrichment, PublisherInfo]]:
     ]
 
 
-@app.task(name=STAGE.task, **INFRA_RETRY)
+@app.task(name=STAGE.task, base=StageTask)
 def enrich(article_ids: list[int]) -> str:
     """Enrich a batch of articles and store the results in one transaction."""
     with session_scope() as db:

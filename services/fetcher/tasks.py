@@ -40,10 +40,11 @@ from shared.metrics import stage_cpu
 from shared.pipeline import backoff_seconds
 from shared.redis_client import get_redis
 from shared.runtime.batch import summary
-from shared.runtime.celery_app import INFRA_ERRORS, INFRA_RETRY, app
+from shared.runtime.celery_app import INFRA_ERRORS, app
 from shared.runtime.handover import hand_over, send_to
 from shared.runtime.heartbeat import beat
 from shared.runtime.intake import enqueue_urls, import_raw
+from shared.runtime.stage_task import StageTask
 from shared.runtime.stages import stage
 from shared.urls import host_of, normalize_url
 
@@ -60,7 +61,7 @@ MAX_SITEMAP_BYTES = 50 * 2**20  # the sitemaps.org limit, above the 10 MB page c
 __all__ = ["claim", "fetch", "fetch_feed", "fetch_sitemap", "_store_fetched"]
 
 
-@app.task(name=STAGE.task, bind=True, **INFRA_RETRY)
+@app.task(name=STAGE.task, bind=True, base=StageTask)
 def fetch(self: Task, document_ids: list[int]) -> str:
     """Download a batch of documents; store each raw response and hand them over."""
     settings = load_settings()
@@ -79,7 +80,7 @@ def fetch(self: Task, document_ids: list[int]) -> str:
                 batch.settle(outcome)
             batch.flush(due_only=True)
     except INFRA_ERRORS:
-        batch.flush()  # keep what is done; INFRA_RETRY runs the batch again
+        batch.flush()  # keep what is done; StageTask retries the batch after an outage
         raise
     batch.flush()
     batch.send_deferred()

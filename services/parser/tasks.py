@@ -20,8 +20,9 @@ from shared.db import session_scope
 from shared.models import DocState
 from shared.pipeline import decompress
 from shared.runtime.batch import process_each, store_isolated, summary
-from shared.runtime.celery_app import INFRA_RETRY, app
+from shared.runtime.celery_app import app
 from shared.runtime.handover import hand_over
+from shared.runtime.stage_task import StageTask
 from shared.runtime.stages import stage
 from shared.sanitize import sanitize_article
 
@@ -45,7 +46,7 @@ def _fingerprinted(doc: Row) -> Fingerprint:
     return Fingerprint.of(doc.id, sanitize_article(parse_document(doc, raw)))
 
 
-@app.task(name=STAGE.task, **INFRA_RETRY)
+@app.task(name=STAGE.task, base=StageTask)
 def parse(document_ids: list[int]) -> str:
     """Raw responses -> article rows, in one transaction; then hand the articles over."""
     stored: dict[int, int | str] = {}

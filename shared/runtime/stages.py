@@ -93,6 +93,14 @@ def stage(name: str) -> Stage:
         raise KeyError(f"no stage {name!r}; stages: {', '.join(_BY_NAME)}") from None
 
 
+def stage_for_task(task_name: str) -> Stage:
+    """The stage whose task is `task_name`."""
+    for s in STAGES:
+        if s.task == task_name:
+            return s
+    raise KeyError(f"{task_name!r} is not a stage task")
+
+
 def stage_for_state(state: DocState) -> Stage | None:
     """The stage that moves a document on from `state` (None for a terminal state)."""
     return next((s for s in STAGES if state in s.input_states), None)
