@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from services.enricher import ner
 from services.enricher.cited import Hit, cited_sources
@@ -174,7 +173,7 @@ def publisher_for(
             kind=pub.kind,
             timezone=pub.timezone,
         )
-    host = (urlsplit(url).hostname or "").lower()
+    host = host_of(url)
     domain = registrable_domain(host) if host else ""
     name = (site_name or "").strip() or domain
     country = None
