@@ -66,7 +66,7 @@ class Settings:
     visibility_timeout: int = 3600  # Redis redelivers unacked messages after this
     # Leases: a document whose state has not moved for longer than its stage's lease is re-sent
     # by the sweeper (and listed as stalled by `status` / `wait`). Fetch batches renew theirs.
-    lease_seconds: int = 120  # fetch (`fetching`, and `retrying` on top of its backoff)
+    lease_seconds: int = 60  # fetch (`fetching`; `retrying` on top of its backoff)
     parse_lease_seconds: int = 300  # parse and enrich batches take seconds
     enrich_lease_seconds: int = 300
     # a document waiting in a state whose queue is empty has lost its message after this

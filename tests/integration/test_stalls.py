@@ -54,7 +54,7 @@ def _enqueue(env: dict[str, str], *urls: str) -> list[int]:
 def test_default_leases_fit_the_work() -> None:
     assert DEFAULTS.lost_message_seconds <= 60
     assert DEFAULTS.sweep_seconds <= 20  # a lost message is re-sent within about a minute
-    assert DEFAULTS.lease_seconds <= 180  # fetch batches renew their lease
+    assert DEFAULTS.lease_seconds <= 120  # fetch batches renew theirs every few seconds
     assert DEFAULTS.parse_lease_seconds <= 600 and DEFAULTS.enrich_lease_seconds <= 600
 
 

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from services.enricher import enrich_many
 from services.parser import parse_page
 from shared.contracts import Enrichment, ParsedArticle, ParseFailure
-from shared.sanitize import sanitize_article, sanitize_enrichment
+from shared.sanitize import clean_text, sanitize_article, sanitize_enrichment
 
 ROOT = Path(__file__).resolve().parents[2]
 DEV_DATA = Path(os.environ.get("NEWSFLOW_SHARED") or ROOT / ".." / "shared") / "dev-data"
@@ -178,10 +178,11 @@ def mutated_text(draw: st.DrawFn) -> tuple[str | None, str, str | None]:
     if draw(st.booleans()):
         title = draw(st.one_of(st.none(), NOISE))
     language = draw(st.sampled_from([language, None, "zh", "zh-Hant", "en", "ja", "xx-!!", ""]))
-    return title, body, language
+    # enrich reads stored articles: text PostgreSQL holds (no NUL, no lone surrogate)
+    return (None if title is None else clean_text(title)), clean_text(body), language
 
 
-@PROPERTY
+@settings(PROPERTY, max_examples=max(1, PROPERTY.max_examples // 2))  # the model is slower
 @given(st.lists(mutated_text(), min_size=1, max_size=3))
 def test_enrich_many_returns_well_formed_enrichments(
     items: list[tuple[str | None, str, str | None]],
@@ -197,3 +198,22 @@ def test_enrich_many_returns_well_formed_enrichments(
         cleaned, _ = sanitize_enrichment(res)
         keys = [(e.name, e.type) for e in cleaned.entities]
         assert len(keys) == len(set(keys))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="services/parser/dates.py to_utc(): datetime(1, 1, 1, +14:00).astimezone(UTC) raises "
+    "OverflowError out of parse_page (the document fails with OverflowError instead of being "
+    "parsed without a date); remove this mark once fixed",
+)
+def test_parse_page_survives_a_time_before_year_one_in_utc() -> None:
+    page = (
+        b'<html><head><meta property="article:published_time" '
+        b'content="0001-01-01T00:00:00+14:00"></head><body><article><p>'
+        + b"Officials said the talks would resume next week. " * 20
+        + b"</p></article></body></html>"
+    )
+    try:
+        parse_page(page, "https://news.example.org/a.html", {})
+    except ParseFailure:
+        pass
