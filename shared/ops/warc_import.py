@@ -62,6 +62,10 @@ class Filters:
     since: datetime | None = None  # on WARC-Date, inclusive
     until: datetime | None = None  # exclusive
 
+    @property
+    def active(self) -> bool:
+        return bool(self.domains or self.registered or self.since or self.until)
+
     def refuse(self, host: str, date: datetime | None) -> str | None:
         """Why a record is filtered out, or None when it passes."""
         if self.domains and not _in_domains(host, self.domains):
@@ -124,7 +128,7 @@ def wanted(record: warc.Record, filters: Filters) -> bool:
     """Whether a record's block is worth reading: a complete response that passes the filters."""
     if record.type != "response" or record.truncated:
         return False
-    return filters.refuse(host_of(record.target_uri), record.date) is None
+    return not filters.active or filters.refuse(host_of(record.target_uri), record.date) is None
 
 
 def classify(
@@ -138,11 +142,10 @@ def classify(
     uri = record.target_uri
     if not uri.lower().startswith(("http://", "https://")):
         return "not http(s)", None
-    date = record.date
-    host = host_of(uri)
-    refused = filters.refuse(host, date)
-    if refused:
-        return refused, None
+    if filters.active:
+        refused = filters.refuse(host_of(uri), record.date)
+        if refused:
+            return refused, None
     try:
         resp = warc.parse_http_response(record.block, max_body)
     except warc.HttpError as exc:
