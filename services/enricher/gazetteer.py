@@ -151,8 +151,9 @@ class Gazetteer:
                         lat_keys.setdefault(plain, i)  # Elysee, Erdogan, Sao Paulo
                     if f.startswith("The ") and e.type == "LOC":
                         lat_keys.setdefault(f[4:], i)  # "the Netherlands"
-                    if e.type == "LOC" and len(f) >= 4:
-                        lat_keys.setdefault(f.upper(), i)  # datelines: MOSCOW (Reuters) -
+                    if (e.type == "LOC" or e.publisher is not None) and len(f) >= 4:
+                        # datelines: MOSCOW (Reuters) -, BEIJING (XINHUA) --
+                        lat_keys.setdefault(f.upper(), i)
         for k, i in zh_keys.items():
             self.zh_auto.add_word(k, (len(k), i))
         for k, i in lat_keys.items():

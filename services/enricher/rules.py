@@ -170,6 +170,15 @@ ZH_EXTEND_CHARS = frozenset("宫省院局署厅")
 
 # characters of one-character country abbreviations: 朝俄, 韩美日 are not entities
 ZH_ABBREV_CHARS = frozenset("中美俄朝韩日英法德印欧苏台港澳越泰伊以乌巴意加澳菲蒙")
+# one-character abbreviations that name one place only (中美关系: 中 -> 中国): a model name of
+# one character is a mention of that place; other one-character names are dropped
+ZH_ONE_CHAR_PLACE = {
+    "中": "中国", "美": "美国", "俄": "俄罗斯", "朝": "朝鲜", "韩": "韩国", "日": "日本",
+    "英": "英国", "法": "法国", "德": "德国", "印": "印度", "欧": "欧洲", "苏": "苏联",
+    "台": "台湾", "港": "香港", "越": "越南", "泰": "泰国", "乌": "乌克兰", "意": "意大利",
+    "菲": "菲律宾", "蒙": "蒙古", "非": "非洲", "亚": "亚洲", "埃": "埃及", "叙": "叙利亚",
+    "荷": "荷兰", "葡": "葡萄牙", "沪": "上海", "京": "北京", "津": "天津", "渝": "重庆",
+}  # fmt: skip
 
 
 # a place + one of these is a named facility (LOC): 东方航天发射场, 金粟山政府官邸

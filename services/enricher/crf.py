@@ -1,0 +1,319 @@
+"""The trained sequence models: linear-chain CRFs (CRFsuite) for English tokens and Chinese chars.
+
+Features are built here, once, for both training (services/enricher/training/train.py) and
+tagging, so the two can never drift apart. Weights live in models/ next to this file.
+
+English: CoNLL-style tokens (punctuation split off, 'U.S.' and '1996-08-22' kept whole), word
+identity, shape, affixes and a +-2 window. Chinese: characters of the simplified text, char
+n-grams in a +-2 window plus the LAC model's word segmentation and word tag (B/I/E/S + tag),
+so the CRF learns where LAC's PER/LOC/ORG are right and where its boundaries are not.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+MODELS = Path(__file__).parent / "models"
+EN_MODEL = MODELS / "en.crfsuite"
+ZH_MODEL = MODELS / "zh.crfsuite"
+_LOCK = threading.Lock()
+_TAGGERS: dict[str, object] = {}
+
+# --------------------------------------------------------------------------- English
+
+# CoNLL-2003 tokenisation: abbreviations with dots, numbers with separators, words with inner
+# hyphens/apostrophes/ampersands, clitics ('s, n't) and any other single character
+EN_TOKEN = re.compile(
+    r"(?:[^\W\d_]\.){2,}"
+    r"|\d+(?:[.,:/\-]\d+)*"
+    r"|[^\W_](?:[^\W_]|[-&](?=[^\W_])|['’](?=[^\W_]{2,}))*"
+    r"|['’][sS]\b|n['’]t\b"
+    r"|\S",
+)
+
+
+def en_tokens(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each CoNLL-style token of `text`."""
+    return [m.span() for m in EN_TOKEN.finditer(text)]
+
+
+def _shape(w: str) -> str:
+    out = []
+    for c in w:
+        k = "X" if c.isupper() else "x" if c.islower() else "d" if c.isdigit() else c
+        if not out or out[-1] != k:
+            out.append(k)
+    return "".join(out)
+
+
+_WORD_CACHE: dict[str, tuple[str, ...]] = {}
+
+
+def _word_feats(w: str) -> tuple[str, ...]:
+    """Features of a token on its own (cached: news vocabulary repeats)."""
+    hit = _WORD_CACHE.get(w)
+    if hit is not None:
+        return hit
+    lo = w.lower()
+    f = [
+        "w=" + lo,
+        "sh=" + _shape(w),
+        "p2=" + lo[:2],
+        "p3=" + lo[:3],
+        "s2=" + lo[-2:],
+        "s3=" + lo[-3:],
+        "s4=" + lo[-4:],
+    ]
+    if w[:1].isupper():
+        f.append("cap")
+    if w.isupper() and len(w) > 1:
+        f.append("upper")
+    if any(c.isdigit() for c in w):
+        f.append("digit")
+    if "-" in w:
+        f.append("hyph")
+    if "." in w:
+        f.append("dot")
+    out = tuple(f)
+    if len(_WORD_CACHE) < 200_000:
+        _WORD_CACHE[w] = out
+    return out
+
+
+def gaz_tags(n: int, hits: Sequence[tuple[int, int, str]]) -> list[str]:
+    """Per item: position (B/I/E/S) in a gazetteer name and the name's type, '' outside."""
+    out = [""] * n
+    for s, e, typ in hits:
+        if e - s == 1:
+            out[s] = "S-" + typ
+            continue
+        out[s] = "B-" + typ
+        for k in range(s + 1, e - 1):
+            out[k] = "I-" + typ
+        out[e - 1] = "E-" + typ
+    return out
+
+
+def en_gaz_hits(words: Sequence[str]) -> list[tuple[int, int, str]]:
+    """Gazetteer names that cover whole tokens: (first token, end token, type)."""
+    from services.enricher.gazetteer import get_gazetteer
+
+    gaz = get_gazetteer()
+    starts: dict[int, int] = {}
+    ends: dict[int, int] = {}
+    pos = 0
+    for k, w in enumerate(words):
+        starts[pos] = k
+        ends[pos + len(w)] = k + 1
+        pos += len(w) + 1
+    out = []
+    for s, e, idx in gaz.match_latin(" ".join(words)):
+        if s in starts and e in ends:
+            out.append((starts[s], ends[e], gaz.entries[idx].type))
+    return out
+
+
+def zh_gaz_hits(sent: str) -> list[tuple[int, int, str]]:
+    """Gazetteer names in a simplified sentence: (start, end, type)."""
+    from services.enricher.gazetteer import get_gazetteer
+
+    gaz = get_gazetteer()
+    return [(s, e, gaz.entries[i].type) for s, e, i in gaz.match_zh(sent)]
+
+
+def en_features(words: Sequence[str]) -> list[list[str]]:
+    """One feature list per token of a sentence."""
+    n = len(words)
+    gz = gaz_tags(n, en_gaz_hits(words))
+    lows = [w.lower() for w in words]
+    shapes = [_shape(w) for w in words]
+    caps_sentence = sum(1 for w in words if w.isupper() and len(w) > 1) > 0.6 * max(n, 1)
+    out: list[list[str]] = []
+    for i, w in enumerate(words):
+        f = list(_word_feats(w))
+        if i == 0:
+            f.append("BOS")
+        if caps_sentence:
+            f.append("allcaps")
+        for d in (-2, -1, 1, 2):
+            j = i + d
+            if 0 <= j < n:
+                f.append(f"w{d}={lows[j]}")
+                f.append(f"sh{d}={shapes[j]}")
+            else:
+                f.append(f"w{d}=<pad>")
+        if gz[i]:
+            f.append("g=" + gz[i])
+        if i > 0:
+            f.append(f"b-1={lows[i - 1]}|{lows[i]}")
+        if i + 1 < n:
+            f.append(f"b+1={lows[i]}|{lows[i + 1]}")
+        out.append(f)
+    return out
+
+
+# --------------------------------------------------------------------------- Chinese
+
+
+def _ctype(c: str) -> str:
+    if c.isdigit():
+        return "d"
+    if c.isascii() and c.isalpha():
+        return "a"
+    if "\u4e00" <= c <= "\u9fff":
+        return "h"
+    return "p"
+
+
+def lac_char_tags(n: int, segs: Sequence[tuple[int, int, str]]) -> list[str]:
+    """Per character: position in its LAC word (B/I/E/S) + the word's LAC tag."""
+    out = ["S-w"] * n
+    for s, e, lab in segs:
+        if e - s == 1:
+            out[s] = "S-" + lab
+            continue
+        out[s] = "B-" + lab
+        for k in range(s + 1, e - 1):
+            out[k] = "I-" + lab
+        out[e - 1] = "E-" + lab
+    return out
+
+
+def _abbrev_chars() -> frozenset[str]:
+    from services.enricher.rules import ZH_ABBREV_CHARS, ZH_ONE_CHAR_PLACE
+
+    return ZH_ABBREV_CHARS | frozenset(ZH_ONE_CHAR_PLACE)
+
+
+_ABBREV = _abbrev_chars()
+
+
+def zh_features(sent: str, segs: Sequence[tuple[int, int, str]]) -> list[list[str]]:
+    """One feature list per character of a (simplified) sentence; `segs` are LAC's words.
+    `ab` marks runs of one-character place abbreviations (中美, 韩美日: places, not a name)."""
+    n = len(sent)
+    ab = "".join("1" if c in _ABBREV else "0" for c in "^^" + sent + "$$")
+    pad = "^^" + sent + "$$"
+    lac = lac_char_tags(n, segs)
+    gz = gaz_tags(n, zh_gaz_hits(sent))
+    word_of = [""] * n
+    for s, e, _lab in segs:
+        if e - s <= 6:
+            w = sent[s:e]
+            for k in range(s, e):
+                word_of[k] = w
+    lpad = ["<s>", *lac, "</s>"]
+    out: list[list[str]] = []
+    for i in range(n):
+        p = i + 2
+        c0 = pad[p]
+        f = [
+            "c0=" + c0,
+            "c-1=" + pad[p - 1],
+            "c1=" + pad[p + 1],
+            "c-2=" + pad[p - 2],
+            "c2=" + pad[p + 2],
+            "c-10=" + pad[p - 1 : p + 1],
+            "c01=" + pad[p : p + 2],
+            "c-2-1=" + pad[p - 2 : p],
+            "c12=" + pad[p + 1 : p + 3],
+            "c-11=" + pad[p - 1] + pad[p + 1],
+            "t=" + _ctype(c0),
+            "l0=" + lpad[i + 1],
+            "l-1=" + lpad[i],
+            "l1=" + lpad[i + 2],
+            "l-10=" + lpad[i] + "|" + lpad[i + 1],
+            "l01=" + lpad[i + 1] + "|" + lpad[i + 2],
+            "lc=" + lpad[i + 1] + "|" + c0,
+        ]
+        if word_of[i]:
+            f.append("wd=" + word_of[i])
+        if ab[p] == "1":
+            f.append("ab=" + ab[p - 2 : p + 3])
+            f.append("abl=" + ab[p - 1 : p + 2] + "|" + lpad[i + 1])
+        if gz[i]:
+            f.append("g=" + gz[i])
+            f.append("gl=" + gz[i] + "|" + lpad[i + 1])
+        out.append(f)
+    return out
+
+
+# --------------------------------------------------------------------------- tagging
+
+
+def bio_spans(labels: Sequence[str]) -> list[tuple[int, int, str]]:
+    """(start, end, type) item ranges of a BIO label sequence (a stray I- opens a span)."""
+    spans: list[tuple[int, int, str]] = []
+    start, typ = -1, ""
+    for i, lab in enumerate([*labels, "O"]):
+        if lab.startswith("I-") and start >= 0 and lab[2:] == typ:
+            continue
+        if start >= 0:
+            spans.append((start, i, typ))
+            start = -1
+        if lab != "O":
+            start, typ = i, lab[2:]
+    return spans
+
+
+def get_tagger(path: Path):
+    """The process-wide CRFsuite tagger for a model file (opened on first use)."""
+    key = str(path)
+    tagger = _TAGGERS.get(key)
+    if tagger is None:
+        with _LOCK:
+            tagger = _TAGGERS.get(key)
+            if tagger is None:
+                import pycrfsuite
+
+                tagger = pycrfsuite.Tagger()
+                tagger.open(key)
+                _TAGGERS[key] = tagger
+    return tagger
+
+
+def tag_en(text: str, model: Path = EN_MODEL) -> list[tuple[int, int, str]]:
+    """(start, end, PER/LOC/ORG/MISC) character spans of English names in `text`."""
+    toks = en_tokens(text)
+    if not toks:
+        return []
+    tagger = get_tagger(model)
+    out: list[tuple[int, int, str]] = []
+    for chunk in _en_chunks(text, toks):
+        labels = tagger.tag(en_features([text[s:e] for s, e in chunk]))
+        for a, b, typ in bio_spans(labels):
+            out.append((chunk[a][0], chunk[b - 1][1], typ))
+    return out
+
+
+def _en_chunks(text: str, toks: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Sentence-like runs of tokens: the model was trained on sentences. A run ends at a line
+    break, or at '.', '!', '?' followed by space once it has a few tokens (Corp . stays)."""
+    chunks: list[list[tuple[int, int]]] = []
+    cur: list[tuple[int, int]] = []
+    for k, (s, e) in enumerate(toks):
+        if cur and "\n" in text[cur[-1][1] : s]:
+            chunks.append(cur)
+            cur = []
+        cur.append((s, e))
+        nxt = toks[k + 1][0] if k + 1 < len(toks) else len(text)
+        if len(cur) >= 6 and text[s:e] in (".", "!", "?") and e < nxt:
+            chunks.append(cur)
+            cur = []
+    if cur:
+        chunks.append(cur)
+    return chunks
+
+
+def tag_zh(
+    sents: Sequence[str], segs: Sequence[Sequence[tuple[int, int, str]]], model: Path = ZH_MODEL
+) -> list[list[tuple[int, int, str]]]:
+    """(start, end, type) spans per sentence (simplified text, LAC words of each sentence)."""
+    tagger = get_tagger(model)
+    return [
+        bio_spans(tagger.tag(zh_features(s, sg))) if s else []
+        for s, sg in zip(sents, segs, strict=True)
+    ]

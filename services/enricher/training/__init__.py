@@ -1,0 +1,1 @@
+"""Training of the enricher's sequence models (not imported by the pipeline at run time)."""
