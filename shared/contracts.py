@@ -75,6 +75,10 @@ class ParsedArticle:
     fetched_at: datetime | None = None  # only when the input itself says (saved snapshots)
     flags: list[str] = field(default_factory=list)  # e.g. "date-in-future", "date-before-1990"
     extractor: str = ""  # name/version of the code path that produced it
+    # published_at in the zone the page or publisher gives (aware), for calendar-day questions
+    published_local: datetime | None = None
+    # "article", or what else the page is ("listing", "forum"...) when its main text is kept
+    page_type: str = "article"
 
 
 class ParseFailure(PipelineError):

@@ -89,6 +89,63 @@ _HEADLINE_LINKS = etree.XPath(
 )
 
 
+_FORUM_TYPES = {"discussionforumposting", "qapage", "question", "forum"}
+_PRODUCT_TYPES = {"product", "productgroup", "offer", "aggregateoffer"}
+_FORUM_URL = re.compile(
+    r"/(?:forums?|threads?|topics?|questions|discussions?|community|boards?|showthread|viewtopic)"
+    r"(?:[/.?-]|$)",
+    re.I,
+)
+_CONFIDENT_LINK_SHARE = 0.6  # a "body" that is mostly link text with no long paragraph at all
+
+
+_MARKS = re.compile("[\ue000-\ue004]")
+_LINK_TEXTS = etree.XPath("//body//a[@href][string-length(normalize-space()) >= 6]")
+
+
+def linked_share(tree: lxml_html.HtmlElement, paragraphs: list[str]) -> float:
+    """Share of the body's characters that are the text of one of the page's links (found in
+    the tree, so it holds whichever extractor path produced the body)."""
+    body = "\n".join(paragraphs)
+    if not body:
+        return 0.0
+    # (the extractor's private-use span markers may still be in the tree's text)
+    texts = {" ".join(_MARKS.sub("", a.text_content()).split()) for a in _LINK_TEXTS(tree)}
+    return min(1.0, sum(len(t) for t in texts if t in body) / len(body))
+
+
+def classify_page(
+    tree: lxml_html.HtmlElement,
+    meta: PageMeta,
+    url: str,
+    paragraphs: list[str],
+    min_body: int,
+    link_share: float = 0.0,
+) -> str:
+    """The page type ("article", "listing", "forum", "product"); raises NotAnArticle only when
+    there is no main text to keep, or the page is surely a roll of links."""
+    body_chars = sum(len(p) for p in paragraphs)
+    if body_chars < min_body:
+        raise NotAnArticle("no-body", f"only {body_chars} characters of article text")
+    marked = is_article_marked(meta)
+    link_share = max(link_share, linked_share(tree, paragraphs))
+    long_paras = sum(1 for p in paragraphs if len(p) >= min_body // 2)
+    if not marked:
+        headline_links = _HEADLINE_LINKS(tree)
+        few_paragraphs = long_paras < 2 and body_chars < min_body * 4
+        if headline_links >= 10 and link_share > _CONFIDENT_LINK_SHARE and long_paras == 0:
+            raise NotAnArticle("listing", f"{int(headline_links)} headline links and no paragraph")
+        if meta.ld_types & LISTING_TYPES or (
+            headline_links >= 10 and (few_paragraphs or link_share > 0.5)
+        ):
+            return "listing"
+    if meta.ld_types & _FORUM_TYPES or (not marked and _FORUM_URL.search(url)):
+        return "forum"
+    if meta.ld_types & _PRODUCT_TYPES and not marked:
+        return "product"
+    return "article"
+
+
 def check_listing(
     tree: lxml_html.HtmlElement,
     meta: PageMeta,

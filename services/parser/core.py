@@ -5,7 +5,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -13,20 +14,15 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
-from services.parser import dates
-from services.parser.classify import check_listing, check_page
+from services.parser import dates, published
+from services.parser.classify import check_page, classify_page
 from services.parser.decode import UndecodableContent, decode_html
-from services.parser.extract import extract_body
+from services.parser.extract import Extracted, extract_body
 from services.parser.language import detect_language
-from services.parser.metadata import (
-    PageMeta,
-    bylines,
-    clean_text,
-    extract_meta,
-    strip_site_suffix,
-)
+from services.parser.metadata import PageMeta, bylines, clean_text, extract_meta
 from services.parser.profiles import Profile, profile_for
-from services.parser.urls import normalize_url, section_from_url
+from services.parser.titles import choose_title, similarity
+from services.parser.urls import normalize_url, section_from_url, trusted_canonical
 from shared.contracts import NotAnArticle, ParsedArticle, ParseFailure
 from shared.publishers import all_publishers, host_of, lookup
 from shared.snapshot import read_header
@@ -117,16 +113,6 @@ def _authors(candidates: list[str], exclude: set[str]) -> list[str]:
     return out
 
 
-def _pick_time(
-    candidates: list[str], tz_name: str | None, source: str
-) -> tuple[datetime | None, str | None]:
-    for value in candidates:
-        dt = dates.parse_datetime(value)
-        if dt is not None:
-            return dates.to_utc(dt, tz_name, source)
-    return None, None
-
-
 def _min_body(paragraphs: list[str]) -> int:
     sample = "".join(paragraphs)[:400]
     dense = len(_CJK.findall(sample)) > len(sample) * 0.3
@@ -209,18 +195,172 @@ def _standfirst(description: str | None, title: str | None) -> str | None:
     return description
 
 
-def _title(meta: PageMeta, site_names: set[str]) -> str | None:
-    title = meta.title or meta.h1 or meta.title_tag
-    if not title:
-        return None
-    title = strip_site_suffix(title, site_names)
-    # An og:title that still carries a suffix the <h1> does not: trust the <h1>.
-    if meta.h1 and title != meta.h1 and title.startswith(meta.h1) and len(meta.h1) > 5:
-        title = meta.h1
-    return title
-
-
 # --------------------------------------------------------------------------- core
+@dataclass
+class _Page:
+    """What every field function reads: the tree, its metadata and who published it."""
+
+    tree: lxml_html.HtmlElement
+    url: str
+    meta: PageMeta
+    overrides: Mapping[str, Any]
+    fetched_at: datetime | None
+    fragment: bool
+    profile: Profile | None
+    publisher_tz: str | None
+    edition_lang: str | None
+    edition_prefix: str | None
+    site_names: set[str]
+
+
+def _context(tree, url, meta, overrides, fetched_at, fragment) -> _Page:
+    meta = meta or extract_meta(tree)
+    profile = profile_for(url)
+    tz_name, edition_lang, edition_prefix, pub_names = _publisher(url)
+    site_names = set(pub_names) | ({meta.site_name} if meta.site_name else set())
+    site_names |= meta.author_orgs
+    if profile is not None:
+        site_names |= set(profile.site_names)
+    return _Page(
+        tree, url, meta, overrides or {}, fetched_at, fragment, profile,
+        tz_name, edition_lang, edition_prefix, site_names,
+    )  # fmt: skip
+
+
+def _title_field(page: _Page) -> str | None:
+    return clean_text(page.overrides.get("title")) or choose_title(
+        page.meta, page.site_names, host_of(page.url)
+    )
+
+
+def _headline_element(page: _Page, title: str | None) -> etree._Element | None:
+    """The <h1> the title came from (or the closest one): where the byline region starts."""
+    best, best_score = None, 0.5
+    for h1 in page.tree.iterfind(".//h1"):
+        text = clean_text(h1.text_content())
+        score = similarity(text, title) if text and title else (0.51 if text else 0)
+        if score > best_score:
+            best, best_score = h1, score
+    return best
+
+
+def _profile_lead(page: _Page) -> str | None:
+    for expr in page.profile.lead if page.profile else ():
+        found = page.tree.xpath(expr)
+        if found:
+            return clean_text(found[0].text_content())
+    return None
+
+
+def _date_signals(page: _Page, headline: etree._Element | None) -> list[published.Candidate]:
+    """Every publication-time signal that needs the unpruned tree (read before extraction)."""
+    feed = [("feed", v) for v in page.overrides.get("published", [])]
+    found = published.declared(feed + page.meta.dates)
+    printed = published.header_region(page.tree, headline, from_top=page.fragment)
+    if not printed and "dated-elements" not in published.DISABLED:
+        printed = published.dated_elements(page.tree)
+    found += printed
+    if not any(published.RANKS[c.source] <= 4 for c in found):
+        if "htmldate" not in published.DISABLED and not page.fragment:
+            found += published.from_htmldate(page.tree, page.url, page.fetched_at or _now())
+        found += published.from_url(page.url)
+    return found
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _body_field(page: _Page, title: str | None, plain: bool = False) -> Extracted:
+    profile, meta = page.profile, page.meta
+    return extract_body(
+        page.tree,
+        page.url,
+        profile,
+        title=title,
+        description=None if (profile and profile.lead) else meta.description,
+        extra_titles=(meta.h1, meta.title, meta.title_tag, *meta.h1s[:3]),
+        plain=plain,
+    )
+
+
+def _page_type_field(page: _Page, extracted: Extracted) -> str:
+    """The page type; raises NotAnArticle only when the page has no main text to keep."""
+    paragraphs = extracted.paragraphs
+    min_body = _min_body(paragraphs)
+    if page.fragment:
+        if sum(len(p) for p in paragraphs) < min_body:
+            raise NotAnArticle("no-body", "no article text in the content")
+        return "article"
+    return classify_page(page.tree, page.meta, page.url, paragraphs, min_body, extracted.link_share)
+
+
+def _lead_field(page: _Page, title: str | None, extracted: Extracted, profile_lead) -> str | None:
+    if page.overrides.get("lead"):
+        return clean_text(page.overrides["lead"])
+    return profile_lead or _standfirst(page.meta.description, title) or extracted.bold_lead
+
+
+def _published_field(
+    page: _Page, signals: list[published.Candidate], language: str | None
+) -> published.Decision:
+    zone = published.zone_for(page.publisher_tz, host_of(page.url), language)
+    return published.decide(signals, zone, page.fetched_at)
+
+
+def _updated_field(page: _Page) -> datetime | None:
+    tz_name = page.publisher_tz or dates.zone_for_host(host_of(page.url))
+    values = list(page.overrides.get("updated", [])) + page.meta.modified
+    for value in values:
+        dt = dates.parse_datetime(value)
+        if dt is not None:
+            return dates.to_utc(dt, tz_name)[0]
+    return None
+
+
+def _canonical_field(page: _Page) -> str:
+    declared = page.overrides.get("canonical") or page.meta.canonical
+    if declared and "canonical-guard" not in DISABLED:
+        declared = trusted_canonical(page.url, declared)
+    try:
+        return normalize_url(declared or page.url, base=page.url)
+    except ValueError:
+        return normalize_url(page.url)
+
+
+def _section_field(page: _Page, canonical_url: str) -> str | None:
+    section = clean_text(page.overrides.get("section")) or page.meta.section
+    return section or section_from_url(canonical_url, page.edition_prefix)
+
+
+def _tags_field(page: _Page) -> list[str]:
+    tags = list(page.overrides.get("tags") or page.meta.tags)
+    return [t for t in dict.fromkeys(clean_text(t) for t in tags) if t]
+
+
+def _authors_field(
+    page: _Page, title: str | None, printed: list[str], extracted: Extracted
+) -> list[str]:
+    names = set(page.site_names)
+    meta = page.meta
+    # The outlet's own name, even unregistered: what the <title> adds after the headline.
+    if title and meta.title_tag and meta.title_tag.startswith(title):
+        names.add(meta.title_tag[len(title) :].strip(" -_|–—·:"))
+    declared = list(page.overrides.get("authors") or meta.authors)
+    return _authors(declared, names) or _authors(printed + extracted.bylines, names)
+
+
+def _image_field(page: _Page) -> tuple[str | None, str | None, str | None]:
+    """(image URL, caption, credit); read before extraction prunes figcaptions."""
+    image_url = page.meta.image_url or _first_content_image(page.tree)
+    caption, credit = _caption_for(page.tree, image_url)
+    return image_url, caption or page.meta.image_caption, credit or page.meta.image_credit
+
+
+# Off by default for the ablation table (bench/extraction.py --disable).
+DISABLED: set[str] = set()
+
+
 def _build(
     tree: lxml_html.HtmlElement,
     url: str,
@@ -229,145 +369,46 @@ def _build(
     overrides: Mapping[str, Any] | None = None,
     fetched_at: datetime | None = None,
     fragment: bool = False,
+    plain: bool = False,
 ) -> ParsedArticle:
-    overrides = overrides or {}
-    meta = meta or extract_meta(tree)
+    page = _context(tree, url, meta, overrides, fetched_at, fragment)
     if not fragment:
-        check_page(tree, meta)
-    profile: Profile | None = profile_for(url)
-    tz_name, edition_lang, edition_prefix, pub_names = _publisher(url)
-    site_names = set(pub_names) | ({meta.site_name} if meta.site_name else set())
-    site_names |= meta.author_orgs
-    if profile is not None:
-        site_names |= set(profile.site_names)
-
-    title = clean_text(overrides.get("title")) or _title(meta, site_names)
-    image_url = meta.image_url or _first_content_image(tree)
-    caption, credit = _caption_for(tree, image_url)  # before extraction prunes figcaptions
-    profile_lead = None
-    for expr in profile.lead if profile else ():
-        found = tree.xpath(expr)
-        if found:
-            profile_lead = clean_text(found[0].text_content())
-            break
-
-    declared_times = list(overrides.get("published", [])) + meta.published
-    # Printed times only when the metadata gives none with a clock time; read before extraction
-    # prunes the tree, like the bylines below.
-    printed_times = [] if any(map(_has_clock, declared_times)) else _printed_times(tree)
-    # Markup bylines only when metadata names no person; read before extraction prunes the tree.
-    printed_bylines = [] if _authors(meta.authors, site_names) else bylines(tree)
-    extracted = extract_body(
-        tree,
-        url,
-        profile,
-        title=title,
-        description=None if (profile and profile.lead) else meta.description,
-        extra_titles=(meta.h1, meta.title, meta.title_tag),
-    )
-    paragraphs = extracted.paragraphs
-    if not fragment:
-        check_listing(tree, meta, paragraphs, _min_body(paragraphs), extracted.link_share)
-    elif sum(len(p) for p in paragraphs) < _min_body(paragraphs):
-        raise NotAnArticle("no-body", "no article text in the content")
-
-    body = "\n\n".join(paragraphs)
-    lead = profile_lead or _standfirst(meta.description, title) or extracted.bold_lead
-    if overrides.get("lead"):
-        lead = clean_text(overrides["lead"])
-
-    # Times: the item's or page's declared values, refined or replaced by a printed time, then
-    # the URL's date. Local times are read in the publisher's zone, else the ccTLD's.
-    tz_source = "publisher-tz"
-    if tz_name is None:
-        tz_name, tz_source = dates.zone_for_host(host_of(url)), "tld-tz"
-    published, rule = _pick_time(declared_times, tz_name, tz_source)
-    if printed_times and (published is None or not any(map(_has_clock, declared_times))):
-        # A printed "2024年03月31日10:30" is more exact than a date-only <meta>, if it agrees.
-        shown, shown_rule = _pick_time(printed_times, tz_name, tz_source)
-        if shown is not None and (published is None or abs(shown - published).days < 1):
-            published, rule = shown, shown_rule
-    if published is None:
-        url_date = dates.date_from_url(url)
-        if url_date is not None:
-            published, rule = url_date, "url-date"
-    updated, _ = _pick_time(list(overrides.get("updated", [])) + meta.modified, tz_name, tz_source)
-
-    canonical = overrides.get("canonical") or meta.canonical or url
-    try:
-        canonical_url = normalize_url(canonical, base=url)
-    except ValueError:
-        canonical_url = normalize_url(url)
-
-    language = detect_language((title or "") + "\n" + body) or edition_lang
-    section = clean_text(overrides.get("section")) or meta.section
-    if not section:
-        section = section_from_url(canonical_url, edition_prefix)
-    tags = list(overrides.get("tags") or meta.tags)
-    # The outlet's own name, even unregistered: what the <title> adds after the headline.
-    if title and meta.title_tag and meta.title_tag.startswith(title):
-        site_names.add(meta.title_tag[len(title) :].strip(" -_|–—·:"))
-    authors = _authors(list(overrides.get("authors") or meta.authors), site_names) or _authors(
-        printed_bylines + extracted.bylines, site_names
-    )
-
-    flags = dates.date_flags(published, fetched_at)
+        check_page(tree, page.meta)
+    title = _title_field(page)
+    # Read before extraction prunes the tree: image, lead, dates, bylines.
+    image_url, caption, credit = _image_field(page)
+    profile_lead = _profile_lead(page)
+    signals = _date_signals(page, _headline_element(page, title))
+    printed_bylines = [] if _authors(page.meta.authors, page.site_names) else bylines(tree)
+    extracted = _body_field(page, title, plain)
+    page_type = _page_type_field(page, extracted)
+    body = "\n\n".join(extracted.paragraphs)
+    language = detect_language((title or "") + "\n" + body) or page.edition_lang
+    when = _published_field(page, signals, language)
+    canonical_url = _canonical_field(page)
     return ParsedArticle(
         url=url,
         canonical_url=canonical_url,
         title=title,
-        lead=lead,
+        lead=_lead_field(page, title, extracted, profile_lead),
         body=body,
-        authors=authors,
-        published_at=published,
-        updated_at=updated,
-        time_rule=rule,
+        authors=_authors_field(page, title, printed_bylines, extracted),
+        published_at=when.published,
+        updated_at=_updated_field(page),
+        time_rule=when.rule,
         language=language,
-        section=section,
-        tags=[t for t in dict.fromkeys(clean_text(t) for t in tags) if t],
+        section=_section_field(page, canonical_url),
+        tags=_tags_field(page),
         image_url=normalize_url(image_url, base=url) if image_url else None,
-        image_caption=caption or meta.image_caption,
-        image_credit=credit or meta.image_credit,
-        site_name=meta.site_name,
+        image_caption=caption,
+        image_credit=credit,
+        site_name=page.meta.site_name,
         fetched_at=fetched_at,
-        flags=flags,
+        flags=dates.date_flags(when.published, fetched_at) + when.flags,
         extractor=EXTRACTOR_VERSION,
+        published_local=when.local,
+        page_type=page_type,
     )
-
-
-_NUMERIC_DATE = re.compile(r"\d{1,4}[/.\-年]\d{1,2}[/.\-月]\d{1,4}")
-_WORDY_DATE = re.compile(
-    r"\d{1,2}(?:er)?\s+[^\W\d]{3,}\.?\s+\d{4}|[^\W\d]{3,}\.?\s+\d{1,2},?\s+\d{4}"
-)
-_DATE_CLASS = re.compile(r"date|time|publish|posted|meta", re.I)
-
-
-def _has_clock(value: str) -> bool:
-    return bool(re.search(r"\d\s*[:：时時hH]\s*\d{2}", value))
-
-
-def _printed_times(tree: lxml_html.HtmlElement, limit: int = 5) -> list[str]:
-    """Printed dates ("21/01/2024 - 01:18", "31 mars 2024 à 10h15"), in page order.
-
-    Numeric dates are taken from any short text node; dates with month names only from <time> or
-    date-classed elements, where they are less likely to be part of a sentence.
-    """
-    out: list[str] = []
-    for el in tree.iter("time", "div", "span", "p", "li"):
-        text = " ".join((el.text or "").split())
-        if el.tag == "time" and el.get("datetime"):
-            out.append(el.get("datetime"))
-        elif 8 <= len(text) <= 60 and _NUMERIC_DATE.search(text):
-            out.append(text)
-        elif (
-            8 <= len(text) <= 60
-            and (el.tag == "time" or _DATE_CLASS.search(el.get("class") or ""))
-            and _WORDY_DATE.search(text)
-        ):
-            out.append(text)
-        if len(out) >= limit:
-            break
-    return out
 
 
 def _check_content_type(headers: Mapping[str, str] | None) -> None:
@@ -381,14 +422,26 @@ def _check_content_type(headers: Mapping[str, str] | None) -> None:
 
 
 # --------------------------------------------------------------------------- public API
-def parse_page(raw: bytes, url: str, headers: Mapping[str, str] | None = None) -> ParsedArticle:
-    """Parse a fetched HTML page (raw body bytes, final URL, response headers)."""
+def parse_page(
+    raw: bytes,
+    url: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    fetched_at: datetime | None = None,
+) -> ParsedArticle:
+    """Parse a fetched HTML page (raw body bytes, final URL, response headers, fetch time)."""
     _check_content_type(headers)
     text = decode_html(raw, headers)
     if not text.strip():
         raise NotAnArticle("no-body", "empty response body")
-    tree = _parse_tree(text)
-    return _build(tree, url)
+    try:
+        return _build(_parse_tree(text), url, fetched_at=fetched_at)
+    except NotAnArticle as exc:
+        # The framed extraction found no text: trafilatura alone on a fresh tree, in recall
+        # mode (forum threads, pages whose text sits in containers our rules remove).
+        if exc.kind != "no-body" or "recall-retry" in DISABLED:
+            raise
+        return _build(_parse_tree(text), url, fetched_at=fetched_at, plain=True)
 
 
 def parse_snapshot(raw: bytes) -> ParsedArticle:

@@ -20,6 +20,11 @@ from services.parser.profiles import Profile
 from shared.contracts import ParseFailure
 
 _WS = re.compile(r"\s+")
+# Rules switched off by name, for the ablation table (bench/extraction.py --disable); the
+# product runs with every rule on.
+DISABLED: set[str] = set()
+# trafilatura's mode: accurate (fallback extractors compared, fast=False) unless "fast" is set.
+OPTIONS: dict[str, bool] = {"fast": False, "favor_recall": False, "favor_precision": False}
 
 # class/id tokens of page furniture. Matched against whole "-"/"_"-separated words so that e.g.
 # "shared-content" or "commentary" are not hit.
@@ -277,8 +282,8 @@ def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.
             _remove(el)
     body = tree.find("body")
     root = body if body is not None else tree
-    candidates = list(root.iter(*_DROP_TAGS))
-    for el in _ATTRIBUTED(root):
+    candidates = list(root.iter(*_DROP_TAGS)) if "drop-tags" not in DISABLED else []
+    for el in _ATTRIBUTED(root) if "furniture" not in DISABLED else ():
         a = el.attrib
         # Attribute names count too: RFI marks its newsletter box <div data-selfpromo-newsletter>.
         names = " ".join(a.keys())
@@ -292,11 +297,16 @@ def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.
             # An embedded post ("social-media-embed" around a tweet) is quoted content.
             if "embed" not in low and el.find(".//blockquote") is None:
                 candidates.append(el)
-    paragraphize(root)
-    merge_split_bodies(root)
-    _unmask_embeds(root)
-    candidates += _subscribe_boxes(root)
-    candidates += _image_captions(root)
+    if "paragraphize" not in DISABLED:
+        paragraphize(root)
+    if "merge-split" not in DISABLED:
+        merge_split_bodies(root)
+    if "unmask-embeds" not in DISABLED:
+        _unmask_embeds(root)
+    if "subscribe-boxes" not in DISABLED:
+        candidates += _subscribe_boxes(root)
+    if "image-captions" not in DISABLED:
+        candidates += _image_captions(root)
     if candidates:
         # Class names lie (WordPress puts "tag-x" on posts, ASP.NET wraps pages in <form>): a
         # node holding a large share of the page's text is a wrapper, not furniture.
@@ -373,24 +383,48 @@ def _block(kind: str, raw: str) -> Block | None:
     return Block(kind, text, _share(raw, _LINK, len(text)), _share(raw, _BOLD, len(text)), lines)
 
 
+# trafilatura's output tags, and the HTML tags its fallback extractors hand back unconverted
+_KINDS = {"p": "p", "head": "head", "quote": "quote", "code": "code", "blockquote": "quote"}
+_KINDS |= {f"h{i}": "head" for i in range(1, 7)} | {"pre": "code"}
+_LISTS = {"list": "item", "ul": "li", "ol": "li", "dl": "dd"}
+_SKIP = frozenset(("script", "style", "noscript", "template", "button", "form", "nav"))
+
+
 def _blocks(body: etree._Element) -> list[Block]:
-    """The blocks of trafilatura's output tree, lists and tables split into items and rows."""
+    """The blocks of trafilatura's output tree, lists and tables split into items and rows.
+
+    The output is trafilatura's XML (p, head, list, table...) when its own extractor wins, but
+    HTML (div, ul, h2...) when a fallback's result is taken: containers are walked into, and
+    text written straight into one is a paragraph of its own.
+    """
     out: list[Block | None] = []
-    for el in body:
-        tag = el.tag
-        if tag == "list":
-            out.extend(_block("item", "".join(item.itertext())) for item in el.iter("item"))
+    _walk(body, out)
+    return [b for b in out if b is not None]
+
+
+def _walk(container: etree._Element, out: list[Block | None]) -> None:
+    if container.text and container.text.strip() and container.tag not in ("body", "doc"):
+        out.append(_block("p", container.text))
+    for el in container:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        if tag in _LISTS:
+            item_tag = "item" if tag == "list" else _LISTS[tag]
+            items = el.iter(item_tag, "li") if tag != "list" else el.iter("item")
+            out.extend(_block("item", "".join(item.itertext())) for item in items)
         elif tag == "table":
-            for row in el.iter("row"):
-                cells = (_norm("".join(c.itertext())) for c in row.iter("cell"))
+            for row in el.iter("row", "tr"):
+                cells = (_norm("".join(c.itertext())) for c in row.iter("cell", "td", "th"))
                 out.append(_block("row", " ".join(c for c in cells if c)))
-        elif tag in ("p", "head", "quote", "code"):
+        elif tag in _KINDS:
             # <br> (trafilatura's <lb/>) separates paragraphs on pages that use no <p> at all,
             # e.g. Chinese portals writing "text<br><br>　　text".
-            for lb in el.iter("lb"):
+            for lb in el.iter("lb", "br"):
                 lb.tail = _BREAK + (lb.tail or "")
-            out.append(_block(tag, "".join(el.itertext())))
-    return [b for b in out if b is not None]
+            out.append(_block(_KINDS[tag], "".join(el.itertext())))
+        elif tag and tag not in _SKIP and tag not in ("lb", "br", "graphic", "img"):
+            _walk(el, out)
+        if el.tail and el.tail.strip() and container.tag not in ("body", "doc"):
+            out.append(_block("p", el.tail))
 
 
 def _is_boilerplate(text: str, profile: Profile | None) -> bool:
@@ -429,9 +463,9 @@ _NON_WORD = re.compile(r"[\W_]+")
 _FLAT_TEXT = 1000  # characters in a single extracted block that mean no paragraphs were found
 
 
-def _trafilatura_blocks(root: etree._Element, url: str | None) -> list[Block]:
+def _trafilatura_blocks(root: etree._Element, url: str | None, recall: bool = False) -> list[Block]:
     try:
-        doc = _extract(root, url)
+        doc = _extract(root, url, recall)
     except Exception as exc:  # a crash on one odd page is a recorded failure, not a dead task
         raise ParseFailure(f"extraction failed: {type(exc).__name__}: {exc}") from exc
     if doc is None or doc.body is None:
@@ -439,11 +473,15 @@ def _trafilatura_blocks(root: etree._Element, url: str | None) -> list[Block]:
     return _blocks(doc.body)
 
 
-def _extract(root: etree._Element, url: str | None) -> trafilatura.settings.Document | None:
+def _extract(
+    root: etree._Element, url: str | None, recall: bool = False
+) -> trafilatura.settings.Document | None:
     return trafilatura.bare_extraction(
         root,
         url=url,
-        fast=True,  # the fallback extractors cost ~40% time and did not raise F1 in our bench
+        fast=OPTIONS["fast"],
+        favor_recall=OPTIONS["favor_recall"] or recall,
+        favor_precision=OPTIONS["favor_precision"],
         include_comments=False,
         include_formatting=False,
         include_links=False,  # True misplaces text after links (trafilatura 2.0.0)
@@ -486,12 +524,15 @@ def extract_body(
     title: str | None = None,
     description: str | None = None,
     extra_titles: tuple[str | None, ...] = (),
+    plain: bool = False,
 ) -> Extracted:
-    """Paragraphs of the article body (the tree is modified in place)."""
-    root = preclean(tree, profile)
-    mark_spans(root)
-    blocks = _trafilatura_blocks(root, url)
-    if len(blocks) == 1 and len(blocks[0].text) > _FLAT_TEXT:
+    """Paragraphs of the article body (the tree is modified in place). `plain`: trafilatura
+    alone in its recall mode on the untouched page, for pages the framed path found empty."""
+    root = preclean(tree, profile) if "preclean" not in DISABLED and not plain else tree
+    if "mark-spans" not in DISABLED:
+        mark_spans(root)
+    blocks = _trafilatura_blocks(root, url, recall=plain)
+    if len(blocks) == 1 and len(blocks[0].text) > _FLAT_TEXT and "refocus" not in DISABLED:
         # One huge block is trafilatura's whole-page fallback: its main extractor failed. Give it
         # the element holding the most paragraph text instead, which keeps paragraphs apart.
         scores = _paragraph_parents(root)
@@ -500,7 +541,10 @@ def extract_body(
             focused = _trafilatura_blocks(_wrap_in_page(best), url)
             if len(focused) > 1 and sum(len(b.text) for b in focused) > len(blocks[0].text) / 2:
                 blocks = focused
-    blocks = [b for b in _unique(blocks) if not _is_boilerplate(b.text, profile)]
+    if "unique" not in DISABLED:
+        blocks = _unique(blocks)
+    if "boilerplate" not in DISABLED:
+        blocks = [b for b in blocks if not _is_boilerplate(b.text, profile)]
 
     # The headline repeated in the body belongs to the title; so does a heading equal to the
     # description (a dek). A <p> equal to the description is the article's real first paragraph.
@@ -508,20 +552,25 @@ def extract_body(
     headlines = {_key(t) for t in heads}
     desc = _key(description or "")
     longest = max(map(len, [*heads, description or ""])) + 10  # longer blocks are no repeat
-    blocks = [
-        b
-        for b in blocks
-        if len(b.text) > longest
-        or (_key(b.text) not in headlines and not (b.kind == "head" and _key(b.text) == desc))
-    ]
+    if "headline-dedupe" not in DISABLED:
+        blocks = [
+            b
+            for b in blocks
+            if len(b.text) > longest
+            or (_key(b.text) not in headlines and not (b.kind == "head" and _key(b.text) == desc))
+        ]
     printed_bylines = []
     while blocks and (_BARE_URL.match(blocks[0].text) or _BYLINE.match(blocks[0].text)):
         if _BYLINE.match(blocks[0].text):
             printed_bylines.append(blocks[0].text)
+        if "byline-strip" in DISABLED:
+            break
         blocks.pop(0)
-    _drop_tail(blocks)
+    if "drop-tail" not in DISABLED:
+        _drop_tail(blocks)
     # Elsewhere, a short paragraph that is mostly link is a teaser ("SEE MORE: ..."), not prose.
-    blocks = [b for b in blocks if not (b.link_share >= 0.8 and len(b.text) < 300)]
+    if "link-teasers" not in DISABLED:
+        blocks = [b for b in blocks if not (b.link_share >= 0.8 and len(b.text) < 300)]
 
     first = blocks[0] if blocks else None
     bold_lead = first.text if first and first.kind == "p" and first.bold_share >= 0.9 else None

@@ -67,6 +67,9 @@ class PageMeta:
     h1: str | None = None
     title_tag: str | None = None
     author_orgs: set[str] = field(default_factory=set)
+    # every publication-time value with its source ("json-ld", "meta", "itemprop", "time")
+    dates: list[tuple[str, str]] = field(default_factory=list)
+    h1s: list[str] = field(default_factory=list)  # every <h1> text, in page order
 
 
 def _iter_ld_objects(data: Any):
@@ -161,9 +164,10 @@ def _apply_json_ld(tree: lxml_html.HtmlElement, meta: PageMeta) -> None:
             meta.description = meta.description or clean_text(obj.get("description"))
             if not meta.authors:
                 meta.authors = _people(obj.get("author") or obj.get("creator"), meta.author_orgs)
-            for key, target in (("datePublished", meta.published), ("dateCreated", meta.published)):
+            for key in ("datePublished", "dateCreated", "uploadDate"):
                 if isinstance(obj.get(key), str):
-                    target.append(obj[key])
+                    meta.published.append(obj[key])
+                    meta.dates.append(("json-ld", obj[key]))
             if isinstance(obj.get("dateModified"), str):
                 meta.modified.append(obj["dateModified"])
             meta.section = meta.section or clean_text(obj.get("articleSection"))
@@ -227,10 +231,29 @@ def extract_meta(tree: lxml_html.HtmlElement) -> PageMeta:
                     meta.authors.append(v)
             if meta.authors:
                 break
-    meta.published += [
+    declared = [
         v
         for k in (
             "article:published_time",
+            "og:published_time",
+            "published_time",
+            "article:published",
+            "article.published",
+            "published-date",
+            "published_date",
+            "publication_date",
+            "publish_date",
+            "pub_date",
+            "date.available",
+            "dc.date.created",
+            "dcterms.date",
+            "dcterms.issued",
+            "citation_publication_date",
+            "cxenseparse:recs:publishtime",
+            "rnews:datepublished",
+            "bt:pubdate",
+            "datecreated",
+            "ptime",
             "og:article:published_time",
             "datepublished",
             "publishdate",
@@ -253,18 +276,26 @@ def extract_meta(tree: lxml_html.HtmlElement) -> PageMeta:
         )
         for v in props.get(k, ())
     ]
+    meta.published += declared
+    meta.dates += [("meta", v) for v in declared]
     meta.modified += [
         v
         for k in ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified")
         for v in props.get(k, ())
     ]
-    for el in tree.xpath(".//*[@itemprop='datePublished' or @itemprop='dateModified'][@datetime]"):
-        (meta.published if el.get("itemprop") == "datePublished" else meta.modified).append(
-            el.get("datetime")
-        )
-    meta.published += tree.xpath(
-        "(.//article//time[@datetime] | .//time[@pubdate][@datetime])[1]/@datetime"
-    )
+    for el in tree.xpath(".//*[@itemprop='datePublished' or @itemprop='dateModified']"):
+        # the value in datetime/content, else the element's own printed text
+        value = el.get("datetime") or el.get("content") or clean_text(el.text_content())
+        if not value or len(value) > 80 or el.tag == "meta" and not el.get("content"):
+            continue
+        if el.get("itemprop") == "datePublished":
+            meta.published.append(value)
+            meta.dates.append(("itemprop", value))
+        else:
+            meta.modified.append(value)
+    times = tree.xpath("(.//article//time[@datetime] | .//time[@pubdate][@datetime])[1]/@datetime")
+    meta.published += times
+    meta.dates += [("time", v) for v in times]
     meta.section = meta.section or first("article:section", "section", "category")
     if not meta.tags:
         meta.tags = props.get("article:tag", []) or _keywords(first("news_keywords", "keywords"))
@@ -276,8 +307,8 @@ def extract_meta(tree: lxml_html.HtmlElement) -> PageMeta:
     for h1 in tree.iterfind(".//h1"):
         text = clean_text(h1.text_content())
         if text:
-            meta.h1 = text
-            break
+            meta.h1 = meta.h1 or text
+            meta.h1s.append(text)
     return meta
 
 

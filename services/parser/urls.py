@@ -48,3 +48,37 @@ def section_from_url(url: str, edition_prefix: str | None = None) -> str | None:
             continue
         return seg
     return None
+
+
+def _segments(path: str) -> list[str]:
+    return [s for s in path.split("/") if s]
+
+
+def _site(host: str) -> str:
+    """The last two labels of a host (three under a two-letter second level like co.uk)."""
+    labels = host.lower().removeprefix("www.").split(".")
+    keep = 3 if len(labels) >= 3 and len(labels[-2]) <= 3 and len(labels[-1]) == 2 else 2
+    return ".".join(labels[-keep:])
+
+
+def trusted_canonical(url: str, canonical: str) -> str | None:
+    """`canonical`, or None when it cannot name this page: the site's home page, another
+    domain's root, a section front above the page, or a URL with less path than the page
+    (a CMS default copied onto every page makes unrelated articles "duplicates")."""
+    try:
+        page, canon = urlsplit(url), urlsplit(urljoin(url, canonical.strip()))
+    except ValueError:
+        return None
+    if canon.scheme not in ("http", "https") or not canon.hostname:
+        return None
+    page_segs, canon_segs = _segments(page.path), _segments(canon.path)
+    if not canon_segs and not canon.query:
+        # a home page, ours or another domain's: only a home page may point there
+        return canonical if not page_segs and not page.query else None
+    same_site = _site(canon.hostname) == _site(page.hostname or "")
+    if same_site and len(canon_segs) < len(page_segs):
+        # A shorter path is the same article only when it keeps the page's last segment (AMP
+        # and print copies: /amp/slug -> /slug); a prefix of the page's path is a section front.
+        if canon_segs[-1] != page_segs[-1] or page_segs[: len(canon_segs)] == canon_segs:
+            return None
+    return canonical

@@ -17,7 +17,7 @@ from services.parser import (
 )
 from shared.contracts import NotAnArticle, ParseFailure
 
-PAGES = Path(__file__).resolve().parent / "pages"
+PAGES = Path(__file__).resolve().parent.parent / "pages"
 
 RFI_CN_URL = (
     "https://www.rfi.fr/cn/%E5%9B%BD%E9%99%85/20240121-%E4%BF%84%E6%80%BB%E7%BB%9F%E6%99%AE"
@@ -205,10 +205,26 @@ def test_french_article() -> None:
 
 # --------------------------------------------------------------------------- not articles
 @pytest.mark.parametrize(
+    ("name", "url"),
+    [
+        ("listing_page.html", "https://www.example-times.com/world/"),
+        ("cn_listing_page.html", "https://news.sina.com.cn/china/"),
+    ],
+)
+def test_listing_is_flagged_or_rejected(name: str, url: str) -> None:
+    """A section front is never an "article": rejected as a listing when it is only links,
+    otherwise its main text is kept and flagged with the page type."""
+    try:
+        art = parse_page(page(name), url)
+    except NotAnArticle as exc:
+        assert exc.kind == "listing"
+    else:
+        assert art.page_type == "listing"
+
+
+@pytest.mark.parametrize(
     ("name", "url", "kind"),
     [
-        ("listing_page.html", "https://www.example-times.com/world/", "listing"),
-        ("cn_listing_page.html", "https://news.sina.com.cn/china/", "listing"),
         ("blocked_page.html", "https://www.example-news.com/2024/04/14/story", "blocked"),
         ("soft404_page.html", "https://www.france24.com/fr/europe/20240414-disparu", "soft-404"),
     ],

@@ -16,7 +16,7 @@ import pytest
 
 from services.parser import EXTRACTOR_VERSION, is_snapshot, parse_snapshot
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # the copies shipped in samples/ (always there), plus the reference set beside the repo if present
 SEEDS = {p.name: p for p in sorted((ROOT / "samples").glob("*.txt"))}
 SEEDS |= {p.name: p for p in sorted((ROOT.parent / "shared" / "seeds").glob("*.txt"))}
