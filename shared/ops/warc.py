@@ -446,3 +446,26 @@ def read_records(source: BinaryIO, wants=None) -> Iterator[Record | Damage]:  # 
         held.reason = "truncated"  # the stream ended inside its last record
     if held is not None:
         yield held
+    cut = _cut_member(win, max(last, start))
+    if cut is not None:
+        yield Damage("truncated", cut, "the archive ends inside a record's header")
+
+
+def _cut_member(win: _Window, last: int) -> int | None:
+    """Where a gzip member that starts a record but ends before its header does begins, after
+    the last record read (FastWARC passes over such a tail in silence)."""
+    data = bytes(win.buf[max(0, last - win.start) :])
+    if not data.startswith(_GZIP_MAGIC) or not win.eof:
+        return None
+    at = data.find(_GZIP_MAGIC, 1)
+    while at >= 0:
+        d = zlib.decompressobj(31)
+        try:
+            head: bytes | None = d.decompress(data[at:], 64)
+        except zlib.error:  # the magic bytes inside compressed data, most likely
+            head = None
+        # an unfinished member that decodes so far (too short to show its WARC line, maybe)
+        if head is not None and not d.eof and (not head or head.startswith(_WARC_MAGIC)):
+            return win.start + max(0, last - win.start) + at
+        at = data.find(_GZIP_MAGIC, at + 1)
+    return None
