@@ -165,6 +165,9 @@ def _row(
     url: str, uri: str, resp: warc.HttpResponse, record: warc.Record, source: str
 ) -> dict[str, Any]:
     headers = resp.header_dict()
+    if resp.mime not in warc.HTML_TYPES:
+        # sniffed as HTML: the parser is told so (http_head keeps the type as archived)
+        headers["content-type"] = sniff(resp.body) or "text/html"
     head_end = record.block.find(b"\r\n\r\n")
     head = record.block[: head_end + 4] if head_end >= 0 else None
     return {
@@ -174,7 +177,7 @@ def _row(
         "state": DocState.fetched,
         "http_status": resp.status,
         "final_url": uri,
-        "content_type": resp.mime or sniff(resp.body),
+        "content_type": headers["content-type"].split(";", 1)[0],
         "response_headers": headers,
         "etag": headers.get("etag"),
         "last_modified": headers.get("last-modified"),

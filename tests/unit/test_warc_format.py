@@ -131,3 +131,37 @@ def test_dates():
     assert warc.parse_warc_date("garbage") is None
     when = warc.parse_warc_date("2024-02-23T08:30:00Z")
     assert warc.warc_date(when) == "2024-02-23T08:30:00Z"
+
+
+def _classify(url: str, body: bytes, headers: list[tuple[str, str]], status: int = 200, **filters):
+    from shared.ops.warc_import import Filters, classify
+
+    rec = warc.response_record(url, body, headers, status=status)
+    [item] = list(warc.read_records(io.BytesIO(rec), wants=lambda r: True))
+    return classify(item, Filters(**filters), 10**6, "test.warc")
+
+
+def test_classification():
+    page = b"<!doctype html><html><body><p>x</p></body></html>"
+    why, row = _classify(
+        "https://a.example/p?utm_source=x", page, [("Content-Type", "application/octet-stream")]
+    )
+    assert why == "keep" and row["content_type"] == "text/html"  # sniffed, as the fetcher does
+    assert (
+        row["url"] == "https://a.example/p"
+        and row["final_url"] == "https://a.example/p?utm_source=x"
+    )
+    assert (
+        _classify("https://a.example/x", b"{}", [("Content-Type", "application/json")])[0]
+        == "not html"
+    )
+    assert (
+        _classify("https://a.example/x", page, [("Content-Type", "text/html")], status=404)[0]
+        == "http 404"
+    )
+    assert _classify("ftp://a.example/x", page, [])[0] == "not http(s)"
+    kept = _classify("https://news.a.example/x", page, [], domains=frozenset({"a.example"}))
+    assert kept[0] == "keep"
+    other = _classify("https://b.example/x", page, [], domains=frozenset({"a.example"}))
+    assert other == ("filtered: domain", None)
+    assert _classify("https://www.rfi.fr/fr/x", page, [], registered=True)[0] == "keep"
