@@ -189,6 +189,38 @@ def ner_table(key: str, want_errors: bool, only: list[str]) -> list[str]:
     return lines
 
 
+def speed_table(repeat: int) -> list[str]:
+    """Chars per CPU-second on article-sized texts (15 CoNLL / 20 MSRA sentences joined: the
+    per-sentence figures above carry a per-document cost that real articles spread out)."""
+    lines = [
+        "### Speed on article-sized texts (one process, one core)",
+        "",
+        "| set | system | chars | chars per CPU-second |",
+        "|---|---|---|---|",
+    ]
+    for key, group in (("conll", 15), ("msra", 20)):
+        title, fname, lang = NER_SETS[key]
+        texts = [sentence_text(s, lang)[0] for s in read(fname)]
+        sep = " " if lang == "en" else ""
+        arts = [sep.join(texts[k : k + group]) for k in range(0, len(texts), group)]
+        chars = sum(map(len, arts))
+        runs = [("before (rules)", RULES_ONLY), ("after (product)", DEFAULT)]
+        if lang == "zh":
+            lines.append(f"| {title} | LAC alone (peer) | {chars:,} | {_speed(lac_alone, arts, lang, repeat):,.0f} |")  # fmt: skip
+        for name, options in runs:
+            speed = _speed(lambda t, lg, o=options: enrich_many([(None, x, lg) for x in t], options=o), arts, lang, repeat)  # fmt: skip
+            lines.append(f"| {title} | {name} | {chars:,} | {speed:,.0f} |")
+    return lines
+
+
+def _speed(fn: Callable, arts: list[str], lang: str, repeat: int) -> float:
+    fn(arts[:3], lang)  # warm: models loaded
+    c0 = time.process_time()
+    for _ in range(repeat):
+        fn(arts, lang)
+    return sum(map(len, arts)) * repeat / (time.process_time() - c0)
+
+
 # --------------------------------------------------------------------------- document gold
 
 
@@ -363,11 +395,14 @@ def main() -> None:
     ap.add_argument("--sets", default=",".join(NER_SETS), help="NER sets to run")
     ap.add_argument("--errors", action="store_true", help="list the product's errors (tune)")
     ap.add_argument("--only", default="", help="comma-separated system names (substrings)")
+    ap.add_argument("--repeat", type=int, default=1, help="passes for the speed table (0: none)")
     args = ap.parse_args()
     only = [o for o in args.only.split(",") if o]
     print("## Entities: exact span + type, micro P/R/F1 over PER/LOC/ORG\n")
     for key in [k for k in args.sets.split(",") if k]:
         print("\n".join(ner_table(key, args.errors, only)), "\n", flush=True)
+    if args.repeat:
+        print("\n".join(speed_table(args.repeat)), "\n", flush=True)
     print("## Document gold: (name, type) sets per article; cited sources\n")
     print("\n".join(document_sets(args.gold, args.errors)), "\n")
     load, peak = worker_cost()

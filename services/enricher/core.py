@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.enricher import crf, latin_rules, ner, zh_rules
+from services.enricher import rules as R
 from services.enricher.cited import Hit, cited_sources
 from services.enricher.entities import build_entities
 from services.enricher.gazetteer import get_gazetteer, is_cjk
@@ -35,6 +36,8 @@ Item = tuple[str | None, str, str | None]
 _CJK = re.compile(r"[\u4e00-\u9fff\u3400-\u4dbf]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _LETTER = re.compile(r"[^\W\d_]")
+# the rules' organisation runs need an organisation word (Ministry, Council...): no word, no run
+_ORG_WORD = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, R.EN_ORG_WORDS))) + r")\b")
 
 
 def _language(text: str, language: str | None) -> tuple[str, bool]:
@@ -113,7 +116,7 @@ def _prepare(items: list[Item]) -> list[_Prepared]:
         lang, trad = _language(text, language)
         simp = gaz.simplify(text)
         # Chinese model only for Chinese (or Latin text quoting Chinese), not Japanese/Korean
-        has_zh = lang == "zh" or (lang not in ("ja", "ko") and any(is_cjk(c) for c in simp[:5000]))
+        has_zh = lang == "zh" or (lang not in ("ja", "ko") and bool(_CJK.search(simp, 0, 5000)))
         out.append(_Prepared(text, body_off, lang, trad, simp, has_zh))
     return out
 
@@ -155,7 +158,7 @@ def _candidates(p: _Prepared, segs: list[ner.Seg], options: Options) -> list[ner
         cands += ner.en_model_spans(p.text, hits, gaz, curated_types=options.en_gaz_types)
         if options.en_rules:
             cands += latin_rules.latin_spans(p.text, gaz, cjk_doc=False)
-        elif options.en_org_fill:
+        elif options.en_org_fill and _ORG_WORD.search(p.text):
             rule = latin_rules.latin_spans(p.text, gaz, cjk_doc=False)
             cands += [c for c in rule if c.rule in ("en-org", "fr-org")]
         elif options.en_gaz_fill:

@@ -183,9 +183,10 @@ def lac_char_tags(n: int, segs: Sequence[tuple[int, int, str]]) -> list[str]:
 
 
 def _abbrev_chars() -> frozenset[str]:
-    from services.enricher.rules import ZH_ABBREV_CHARS, ZH_ONE_CHAR_PLACE
+    # only the unambiguous ones: 巴, 加, 伊 start many transliterated names (巴加伊)
+    from services.enricher.rules import ZH_ONE_CHAR_PLACE
 
-    return ZH_ABBREV_CHARS | frozenset(ZH_ONE_CHAR_PLACE)
+    return frozenset(ZH_ONE_CHAR_PLACE)
 
 
 _ABBREV = _abbrev_chars()

@@ -93,6 +93,20 @@ def _acronym_modifier(text: str, s: int, e: int) -> bool:
     return not cue and not nxt.endswith(("ed", "s"))
 
 
+_LEAD_WORD = re.compile(r"([^\W\d_][\w.'’-]*)\s+")
+
+
+def strip_titles(text: str, s: int, e: int) -> int:
+    """The new start of a person's name without the titles before it (Chair Jerome Powell,
+    Chief Executive Guillaume Faury): CoNLL-2003 never has them inside PER, the model
+    sometimes keeps a capitalised title it did not see in training."""
+    while True:
+        m = _LEAD_WORD.match(text, s, e)
+        if not m or m.group(1).rstrip(".") not in R.EN_TITLES:
+            return s
+        s = m.end()
+
+
 def en_model_spans(
     text: str, hits: list[tuple[int, int, int]], gaz, curated_types: bool = False
 ) -> list[Span]:
@@ -109,6 +123,8 @@ def en_model_spans(
             # below the rules' organisation runs (Russian Foreign Ministry), above gazetteer
             out.append(Span(s, e, "", 3, surface=text[s:e], rule="misc"))
             continue
+        if typ == "PER":
+            s = strip_titles(text, s, e)
         idx = exact.get((s, e), -1)
         if idx >= 0:
             out.append(Span(s, e, gaz.entries[idx].type if curated_types else typ, 5, gaz=idx))

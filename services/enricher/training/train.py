@@ -57,7 +57,8 @@ def abbreviation_runs(data: list[Sentence], seed: int = 13) -> list[Sentence]:
     from services.enricher.rules import ZH_ONE_CHAR_PLACE
 
     rng = random.Random(seed)
-    chars = sorted("中美俄朝韩日英法德印欧越泰伊以乌巴意加澳菲蒙台港")
+    # the unambiguous abbreviations only (巴, 加, 伊 also start transliterated names: 巴加伊)
+    chars = sorted("中美俄朝韩日英法德印欧越泰乌意菲蒙台港")
     out: list[Sentence] = []
     for s in data:
         toks, labs = s.tokens, s.labels

@@ -1,0 +1,60 @@
+"""Cited sources in the phrasings real articles use, photo credits, outlets outside the registry."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.enricher import enrich
+
+
+def cited(text: str, language: str) -> list[str]:
+    return sorted(c.name for c in enrich(None, text, language).cited_sources)
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "want"),
+    [
+        ("新华社记者从外交部获悉，会谈将于下周举行。", "zh", ["新华社"]),
+        ("中新社记者报道，北京今天降雪。", "zh", ["中新社"]),
+        ("据日本共同社报道，东京股市下跌。", "zh", ["共同社"]),
+        ("央视报道，长江流域出现强降雨。", "zh", ["央视"]),
+        ("据彭博社报道，该公司将裁员。", "zh", ["彭博社"]),
+        ("BEIJING (Xinhua/Reuters) - China said on Monday it would cut tariffs.", "en",
+         ["Reuters", "Xinhua"]),
+        ("The ship sank near Jeju, Yonhap said in a report.", "en", ["Yonhap"]),
+        ("XINHUA reported the quake on Tuesday.", "en", ["Xinhua"]),
+        ("The minister resigned, the Associated Press reported.", "en", ["Associated Press"]),
+        ("ROME (ANSA) - The government fell.", "en", ["ANSA"]),
+        ("MADRID, 3 dic (EFE) - El Gobierno aprobó el plan.", "es", ["EFE"]),
+    ],
+)  # fmt: skip
+def test_citation_phrasings(text: str, language: str, want: list[str]) -> None:
+    assert cited(text, language) == sorted(want)
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("（新华社记者 张三 摄）", "zh"),
+        ("图/法新社", "zh"),
+        ("接受新华社记者采访时说，比赛很艰难。", "zh"),
+        ("Photo: AFP", "en"),
+        ("(Photo by John Smith/AFP via Getty Images)", "en"),
+        ("韩联社的一名记者去年被派往平壤。", "zh"),
+    ],
+)
+def test_photo_credits_and_mentions_are_not_citations(text: str, language: str) -> None:
+    assert cited(text, language) == []
+
+
+def test_outlet_outside_the_registry_is_recorded_by_its_name() -> None:
+    r = enrich(None, "据湖南日报报道，长沙今天降雪。", "zh")
+    assert [(c.name, c.kind, c.country) for c in r.cited_sources] == [
+        ("湖南日报", "newspaper", None)
+    ]
+    r = enrich(None, "The Kathmandu Post reported that the quake killed ten people.", "en")
+    assert [c.name for c in r.cited_sources] == ["Kathmandu Post"]
+    # an organisation that is not an outlet is not a cited source
+    assert (
+        enrich(None, "According to the Health Ministry, ten people died.", "en").cited_sources == []
+    )
