@@ -165,3 +165,22 @@ def test_classification():
     other = _classify("https://b.example/x", page, [], domains=frozenset({"a.example"}))
     assert other == ("filtered: domain", None)
     assert _classify("https://www.rfi.fr/fr/x", page, [], registered=True)[0] == "keep"
+
+
+class _Dropping(io.BytesIO):
+    """A stream that fails like a dropped connection after `n` bytes."""
+
+    def __init__(self, data: bytes, n: int) -> None:
+        super().__init__(data)
+        self.n = n
+
+    def read(self, size: int = -1) -> bytes:
+        if self.tell() >= self.n:
+            raise ConnectionResetError("connection reset by peer")
+        return super().read(min(size if size >= 0 else self.n, self.n - self.tell()))
+
+
+def test_a_failing_source_is_an_error_not_damage():
+    data = b"".join(warc.gzip_member(r) for r in _records(40))
+    with pytest.raises(ConnectionResetError):
+        list(warc.read_records(_Dropping(data, len(data) // 2)))
