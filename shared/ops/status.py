@@ -73,10 +73,11 @@ def error_examples(per_class: int = 3) -> list[dict[str, Any]]:
 def stalled_documents(limit: int = 20) -> dict[str, Any]:
     """Documents whose state has not moved for longer than their lease, or that lost their
     message (waiting in a state whose queue is empty), oldest first. The sweeper re-sends by the
-    same rule: a stall that lasts means the sweeper is not running or cannot help."""
+    same rule (except behind a backlog, which it leaves to drain): a stall that lasts means the
+    sweeper is not running or cannot help (e.g. no worker consumes the queue)."""
     settings = load_settings()
     now = datetime.now(UTC)
-    cutoffs = sweep_cutoffs(settings, queue_lengths())
+    cutoffs = sweep_cutoffs(settings, queue_lengths(), behind_backlog=True)
     stale = stale_clause(cutoffs, now)
     with session_scope() as db:
         total = db.scalar(select(func.count()).select_from(Document).where(stale)) or 0

@@ -44,7 +44,10 @@ def lease_for(state: DocState, settings: Settings) -> float:
 
 
 def sweep_cutoffs(
-    settings: Settings, backlog: dict[str, int], lease_seconds: float | None = None
+    settings: Settings,
+    backlog: dict[str, int],
+    lease_seconds: float | None = None,
+    behind_backlog: bool = False,
 ) -> dict[DocState, float]:
     """Per state with work ahead: seconds without a move after which the sweeper re-sends.
 
@@ -53,15 +56,18 @@ def sweep_cutoffs(
     (that would pile up copies). Once the queue is empty, a document still waiting has lost its
     message (Redis restarted empty, a worker died holding it): re-sent after
     `lost_message_seconds`. The other states (inside a task) are re-sent after their lease.
+    `behind_backlog`: waiting behind a backlog counts too, after the stage's lease (`status`:
+    a queue that does not drain, e.g. no worker consumes it, is a stall as well).
     """
     cutoffs: dict[DocState, float] = {}
     for st in STAGES:
         for state in st.input_states:
             lease = lease_for(state, settings) if lease_seconds is None else lease_seconds
             if state == st.waiting_state:
-                if backlog.get(st.queue, 0):
+                if not backlog.get(st.queue, 0):
+                    lease = min(lease, settings.lost_message_seconds)
+                elif not behind_backlog:
                     continue
-                lease = min(lease, settings.lost_message_seconds)
             cutoffs[state] = lease
     return cutoffs
 

@@ -1,5 +1,5 @@
 """Fault-injection harness: our own PostgreSQL and Redis (which we may kill), a slow local news
-site, real Celery workers (one solo worker per queue), a sweeper driver and an auditor.
+site, real Celery workers (one solo worker per queue), beat (the sweeper) and an auditor.
 
 Nothing here touches the machine's shared PostgreSQL/Redis: the servers are started from the
 system binaries on free ports under a temporary folder in /tmp and removed afterwards.
@@ -481,9 +481,12 @@ class Pipeline:
             "NEWSFLOW_RETRY_BASE_DELAY": "0.5",
             "NEWSFLOW_RETRY_MAX_DELAY": "3",
             "NEWSFLOW_READ_TIMEOUT": "10",
-            "NEWSFLOW_LEASE_SECONDS": "4",
-            # the default visibility timeout (3600 s): Redis never redelivers during a test,
-            # so everything lost is recovered by the sweeper alone
+            # small batches, two at a time per fetch worker: messages wait in the queues (a
+            # Redis restart has queued work to lose) and a kill lands on a batch mid-task
+            "NEWSFLOW_BATCH_SIZE": "5",
+            "NEWSFLOW_FETCH_BATCHES": "2",
+            # the DEFAULT leases, sweep schedule (beat) and visibility timeout (3600 s: Redis
+            # never redelivers during a test, so everything lost is recovered by the sweeper)
             "PYTHONUNBUFFERED": "1",
         }
         self.workers: dict[str, subprocess.Popen] = {}
@@ -493,10 +496,11 @@ class Pipeline:
         self.expect_enriched: set[str] = set()
         self.expect_failed: set[str] = set()
         self.expect_any: set[str] = set()  # final state checked by the test itself
-        self.sweeps_sent = 0
-        self._sweeping = threading.Event()
-        self._sweeper: threading.Thread | None = None
+        self.beat: subprocess.Popen | None = None
+        self.beat_starts = 0
         self.events: list[str] = []
+        self.fault_at: float | None = None  # time.monotonic() of the (last) fault
+        self.settled_at: float | None = None  # ... and of every document being terminal
         self.settled = False  # documents final, stage queues empty
         self.wait_ok = False  # `manage.py wait` agreed
 
@@ -619,47 +623,42 @@ class Pipeline:
         self.start_worker(queue)
         return mid
 
-    # ---- sweeper driver: `newsflow.sweep` every second through the maintenance worker
-    def start_sweeper(self, interval: float = 1.0) -> None:
-        self._sweeping.set()
-        self._sweeper = threading.Thread(target=self._sweep_loop, args=(interval,), daemon=True)
-        self._sweeper.start()
+    # ---- beat: the sweeper on its default schedule, as `manage.py up` and compose run it
+    def start_sweeper(self) -> None:
+        from shared.ops.stack import celery_cmd
+
+        self.beat_starts += 1
+        self.beat = subprocess.Popen(
+            celery_cmd("beat", "--loglevel", "INFO", "-s", str(self.logdir / "beat-schedule")),
+            cwd=ROOT,
+            env=self.full_env(),
+            stdout=open(self.logdir / f"beat.{self.beat_starts}.log", "w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
     def stop_sweeper(self) -> None:
-        self._sweeping.clear()
-        if self._sweeper is not None:
-            self._sweeper.join(10)
+        from shared.ops.stack import stop_processes
 
-    def _make_app(self):
-        from celery import Celery
-        from kombu import Exchange, Queue
+        if self.beat is not None:
+            stop_processes([self.beat], timeout=10)
 
-        app = Celery("newsflow-faults", broker=self.rds.url, set_as_current=False)
-        app.conf.update(
-            task_queues=[Queue(q, Exchange(q), routing_key=q) for q in ALL_QUEUES],
-            task_serializer="json",
-            broker_connection_retry_on_startup=True,
-        )
-        return app
+    def check_beat(self) -> None:
+        """Restart beat if it exited (compose restarts it), and say so in the notes."""
+        if self.beat is not None and self.beat.poll() is not None:
+            self.events.append(f"beat exited ({self.beat.returncode}), restarted")
+            self.start_sweeper()
 
-    def _sweep_loop(self, interval: float) -> None:
-        app = self._make_app()
-        while self._sweeping.is_set():
-            try:
-                # one sweep at a time: do not pile sweeps up while PostgreSQL is down
-                if self.rds.client().llen("maintenance") == 0:
-                    app.send_task(
-                        "newsflow.sweep",
-                        queue="maintenance",
-                        retry=True,
-                        retry_policy={"max_retries": 1, "interval_start": 0.2},
-                    )
-                    self.sweeps_sent += 1
-            except Exception:
-                app.close()
-                app = self._make_app()
-            time.sleep(interval)
-        app.close()
+    def mark_fault(self) -> None:
+        """The fault happened now: `after_fault()` counts from here."""
+        self.fault_at = time.monotonic()
+
+    def after_fault(self) -> float | None:
+        """Seconds from the fault until every document was terminal (None: no fault, or it
+        never settled)."""
+        if self.fault_at is None or self.settled_at is None:
+            return None
+        return max(0.0, self.settled_at - self.fault_at)
 
     def sweeper_resent(self) -> dict[str, int]:
         """What the sweeper re-sent, per state, from the maintenance workers' JSON logs."""
@@ -685,10 +684,26 @@ class Pipeline:
         (self.expect_enriched if expect == "enriched" else self.expect_failed).update(urls)
         return self.manage("enqueue", "-", input="\n".join(urls) + "\n")
 
-    def wait_idle(self, timeout: float = 150) -> bool:
+    def wait_idle(self, timeout: float = 300) -> bool:
         """Recovery: every document final and the stage queues empty (polled here, up to
-        `timeout`), then `manage.py wait --timeout 30` must agree that the pipeline is idle."""
-        self.settled = _wait_until(self._settled, timeout, 0.5)
+        `timeout`), then `manage.py wait --timeout 30` must agree that the pipeline is idle.
+
+        Meanwhile, as under `manage.py up`, a watchdog restarts a worker that stops answering
+        pings (after a broker restart a Celery worker can hang without consuming:
+        celery/celery#8030), and beat is restarted if it exited (compose restarts it).
+        """
+        dog, next_check = self.watchdog(), time.monotonic() + 5
+
+        def settled() -> bool:
+            nonlocal next_check
+            self.check_beat()
+            if time.monotonic() >= next_check:  # 3 misses: 15 s without an answer
+                dog.check(timeout=3)
+                next_check = time.monotonic() + 5
+            return self._settled()
+
+        self.settled = _wait_until(settled, timeout, 0.5)
+        self.settled_at = time.monotonic() if self.settled else None
         out = self.manage("wait", "--timeout", "30", timeout=120)
         self.wait_ok = out.returncode == 0
         return self.settled and self.wait_ok

@@ -2,8 +2,8 @@
 
 Each scenario runs real worker processes (one solo worker per queue: fetch, parse, enrich,
 maintenance) against our own PostgreSQL and Redis (started here, on free ports, so they may be
-killed), fetching slow pages from a local site, with `newsflow.sweep` sent every second and a
-4 s lease. After the fault, `manage.py wait` must see the pipeline drain, and then every URL sent
+killed), fetching slow pages from a local site, with beat running the sweeper and every lease at
+its DEFAULT setting (shared/config.py), as in production. After the fault, `manage.py wait` must see the pipeline drain, and then every URL sent
 in has exactly one document, `enriched` (with one article) or `failed` with a reason, no two
 articles share a content hash or canonical URL, and nothing failed because the infrastructure
 was down. `make faults` / `pytest tests/faults -s` print a table at the end.
@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -87,28 +86,15 @@ def _count(pipe: Pipeline, state: str) -> int:
 
 
 def _finish(pipe: Pipeline, fault: str, started: float, notes: str) -> tuple[Audit, bool]:
-    # As under `manage.py up`, a watchdog restarts a worker that stops answering pings (after a
-    # broker restart a Celery worker can hang without consuming: celery/celery#8030).
-    dog, stop = pipe.watchdog(), threading.Event()
-
-    def watch() -> None:
-        while not stop.wait(5):  # 3 misses: 15 s without an answer (tasks here take <= 1 s)
-            dog.check(timeout=3)
-
-    watcher = threading.Thread(target=watch, daemon=True)
-    watcher.start()
-    try:
-        recovered = pipe.wait_idle(timeout=150)
-    finally:
-        stop.set()
-        watcher.join()
-    restarts = [e for e in pipe.events if e.startswith("watchdog")]
+    recovered = pipe.wait_idle()  # with the watchdog `manage.py up` runs
+    restarts = [e for e in pipe.events if e.startswith(("watchdog", "beat"))]
     if restarts:
         notes += "; " + "; ".join(restarts)
     audit = pipe.audit()
     if pipe.settled and not pipe.wait_ok:
         notes += "; `manage.py wait` never idle (stale unacked)"
-    record(fault, audit, notes, time.monotonic() - started, pipe.sweeper_resent())
+    record(fault, audit, notes, time.monotonic() - started, pipe.sweeper_resent(),
+           after_fault=pipe.after_fault())  # fmt: skip
     return audit, recovered
 
 
@@ -121,17 +107,24 @@ def test_kill_workers_mid_task(pipeline: Pipeline) -> None:
     """SIGKILL each stage worker while it runs a task, 3 times each, restarting it every time.
 
     acks_late + reject_on_worker_lost leave the message unacked in Redis; the document stays in
-    `fetching` / `fetched` / `parsed`; the sweeper re-sends it once the lease is over.
+    `fetching` / `fetched` / `parsed`; the sweeper re-sends it: a parse or enrich message as lost
+    once its queue is empty (60 s), a dead fetch claim after the fetch lease (60 s). Parse and
+    enrich are killed first (a fetch kill holds the round's pages until its lease is over), then
+    fetch, on pages sent for it.
     """
     started = time.monotonic()
     mid = {q: 0 for q in STAGE_QUEUES}
     for rnd in range(3):
+        pipeline.enqueue(_failing_urls(pipeline, f"k{rnd}"), expect="failed")
         out = pipeline.enqueue(pipeline.site.articles(rnd * 100, 10))
         assert out.returncode == 0, out.stderr
-        pipeline.enqueue(_failing_urls(pipeline, f"k{rnd}"), expect="failed")
-        for q in STAGE_QUEUES:
-            # a fetch spends 0.3-1 s in the slow page: let it get into the download first
-            mid[q] += pipeline.kill_mid_task(q, timeout=60, settle=0.15 if q == "fetch" else 0)
+        for q in ("parse", "enrich"):
+            mid[q] += pipeline.kill_mid_task(q, timeout=60)
+            pipeline.mark_fault()
+        assert pipeline.enqueue(pipeline.site.articles(rnd * 100 + 50, 5)).returncode == 0
+        # a fetch spends 0.3-1 s in the slow page: let it get into the download first
+        mid["fetch"] += pipeline.kill_mid_task("fetch", timeout=60, settle=0.15)
+        pipeline.mark_fault()
     kills = ", ".join(f"{q} {mid[q]}/3" for q in STAGE_QUEUES)
     print("\n".join(pipeline.events), f"kills done after {time.monotonic() - started:.0f}s")
     audit, recovered = _finish(pipeline, "kill -9 workers", started, f"mid-task kills: {kills}")
@@ -148,14 +141,15 @@ def test_redis_restart_loses_queued_work(pipeline: Pipeline) -> None:
     workers reconnect and the sweeper re-sends the work from PostgreSQL's states.
     """
     started = time.monotonic()
-    assert pipeline.enqueue(pipeline.site.articles(1000, 30)).returncode == 0
+    assert pipeline.enqueue(pipeline.site.articles(1000, 60)).returncode == 0
     pipeline.enqueue(_failing_urls(pipeline, "r1"), expect="failed")
     waited = pipeline.rds.client()
-    ok = _wait(lambda: _count(pipeline, "enriched") >= 3, 90)
+    ok = _wait(lambda: _count(pipeline, "enriched") >= 1, 90)
     assert ok, f"nothing enriched before the fault: {pipeline.status()}"
     queued = waited.llen("fetch")
     assert queued > 0, "no fetch message was queued when Redis was killed"
     pipeline.rds.restart_empty(down_seconds=2)
+    pipeline.mark_fault()
     pipeline.events.append(f"redis killed with {queued} fetch messages queued")
     # work keeps arriving on the new, empty Redis
     assert pipeline.enqueue(pipeline.site.articles(1100, 6)).returncode == 0
@@ -181,6 +175,7 @@ def test_postgres_down_30s_under_load(pipeline: Pipeline) -> None:
     pipeline.events.append(f"postgres stopped with {done_before} enriched")
     time.sleep(30)
     pipeline.pg.start()
+    pipeline.mark_fault()  # counted from PostgreSQL being back
     pipeline.events.append("postgres started")
     audit, recovered = _finish(
         pipeline, "PostgreSQL down 30 s", started, f"stopped after {done_before} enriched"
@@ -275,13 +270,16 @@ def test_redis_outage_is_not_charged_to_the_page(pipeline: Pipeline) -> None:
         pipeline.rds.kill()  # mid-download of robots.txt; redis-py retries cannot bridge 6 s
         time.sleep(6)
         pipeline.rds.start()
+        pipeline.mark_fault()
         pipeline.events.append("redis killed during the robots.txt download, empty after 6 s")
         pipeline.site.set_robots_delay(0.0)
-        recovered = pipeline.wait_idle(timeout=150)
+        recovered = pipeline.wait_idle()
         audit = pipeline.audit()
         charged = ", ".join(c.split("/news/")[-1] for c in audit.charged) or "none"
+        charged += "".join(f"; {e}" for e in pipeline.events if e.startswith(("watchdog", "beat")))
         record("Redis down mid robots.txt", audit, f"outage charged to page: {charged}",
-               time.monotonic() - started, pipeline.sweeper_resent())  # fmt: skip
+               time.monotonic() - started, pipeline.sweeper_resent(),
+               after_fault=pipeline.after_fault())  # fmt: skip
     finally:
         pipeline.site.set_robots_delay(0.0)
     assert_recovered(pipeline, audit, recovered)

@@ -101,6 +101,8 @@ def poisoned(redis_db) -> Iterator[Pipeline]:  # noqa: ARG001 (releases conftest
     pg.start()
     rds.start()
     pipe = Pipeline(pg, rds, site, "poison", root / "logs")  # type: ignore[arg-type]
+    for name in ("NEWSFLOW_BATCH_SIZE", "NEWSFLOW_FETCH_BATCHES"):  # the default batches
+        pipe.env.pop(name, None)
     try:
         pipe.start()
         yield pipe

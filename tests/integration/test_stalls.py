@@ -134,3 +134,15 @@ def test_status_errors_gives_examples_and_retry_sends_a_class_back(idle_broker) 
         states = dict(db.execute(select(Document.id, Document.state)).all())
     assert [states[i] for i in ids] == [DocState.failed] * 3 + [DocState.queued] * 2
     assert idle_broker.llen("fetch") >= 1
+
+
+def test_a_queue_nobody_consumes_is_a_stall_the_sweeper_leaves_alone(idle_broker) -> None:
+    """Behind a backlog the sweeper does not pile up copies, but once the stage's lease is over
+    `status` says the documents are stalled (e.g. no worker consumes the queue)."""
+    env = {"REDIS_URL": idle_broker.test_url}
+    [doc_id] = _enqueue(env, "https://backlog.example.org/1")
+    assert idle_broker.llen("fetch") == 1  # its message waits; no worker here
+    _backdate(doc_id, DEFAULTS.lease_seconds + 5)
+    assert _sweep(env) == "[]"
+    st = json.loads(manage("status", "--json", env=env).stdout)
+    assert [d["id"] for d in st["stalled"]["documents"]] == [doc_id]
