@@ -32,7 +32,6 @@ from shared.contracts import FetchResult
 from shared.urls import InvalidURL, host_of
 
 TICK_SECONDS = 1.0  # run_batch yields None at least this often while waiting (heartbeat, flush)
-STARVED_POLL = 0.02  # all tokens taken (by this batch or others): look again this soon
 
 
 @dataclass(frozen=True)
@@ -52,6 +51,7 @@ class Gate(Protocol):
     def fetch_robots(self, url: str) -> None: ...
     def crawl_delay(self, url: str) -> float | None: ...
     def slot(self, host: str, crawl_delay: float | None = None) -> Any: ...
+    def base_interval(self, host: str) -> float: ...
     def pause(self, host: str, seconds: float) -> None: ...
 
 
@@ -62,12 +62,26 @@ class Downloads:
         self.concurrency = concurrency
         self._tokens = threading.BoundedSemaphore(concurrency)
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="download")
+        self._lock = threading.Lock()
+        self._waiting: list[queue.SimpleQueue] = []  # batches that found no token free
 
-    def try_acquire(self) -> bool:
-        return self._tokens.acquire(blocking=False)
+    def try_acquire(self, waiter: queue.SimpleQueue | None = None) -> bool:
+        """Take a token; when none is free, `waiter` gets a None as soon as one is."""
+        if self._tokens.acquire(blocking=False):
+            return True
+        if waiter is not None:
+            with self._lock:
+                self._waiting.append(waiter)
+            if self._tokens.acquire(blocking=False):  # one came back meanwhile
+                return True
+        return False
 
     def release(self) -> None:
         self._tokens.release()
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        for waiter in waiting:
+            waiter.put(None)  # wakes the scheduling thread of a batch that wants a token
 
     def submit(self, fn: Callable[[], Any], done: Callable[[Any, BaseException | None], None]):
         """Run fn() on a download thread (a token must be held); done(result, error) after."""
@@ -105,21 +119,24 @@ class _Batch:
         self.gate, self.fetch_page, self.pool = gate, fetch_page, pool
         self.sched = HostSchedule(per_host)
         self.max_hold = max_hold
+        self.starved = False
         self.fatal = fatal
         self.finished: queue.SimpleQueue[tuple[str, Page, Any, BaseException | None]]
         self.finished = queue.SimpleQueue()
-        self.starved = False
 
     # ------------------------------------------------------------------ starting requests
     def start_due(self) -> None:
         """Hand every host that may go now to a download thread (one attempt each)."""
         self.starved = False
         for host in self.sched.due(time.monotonic()):
-            if not self.pool.try_acquire():
-                self.starved = True
+            if not self.pool.try_acquire(self.finished):
+                self.starved = True  # woken (a None in `finished`) when a token is free again
                 return
             page = self.sched.pop(host)
             self.sched.started(host)
+            # the host cannot be free again before one interval from now: no attempt before
+            # (a Crawl-delay or another worker may make it longer; the attempt then says so)
+            self.sched.hold(host, time.monotonic() + self.gate.base_interval(host))
 
             def done(value: Any, error: BaseException | None, host=host, page=page) -> None:
                 self.finished.put((host, page, value, error))
@@ -137,7 +154,8 @@ class _Batch:
                 self.gate.fetch_robots(page.url)
                 return "robots", None
             crawl_delay = self.gate.crawl_delay(page.url)  # RobotsDisallowed, RobotsUnavailable
-            return "page", self.fetch_page(page, self.gate.slot(host, crawl_delay))
+            slot = self.gate.slot(host, crawl_delay)
+            return "page", (self.fetch_page(page, slot), slot.free_at)
         except HostBusy as busy:  # nothing was sent: wait for the slot, not an attempt
             return "wait", busy.retry_after or 0.0
 
@@ -153,15 +171,18 @@ class _Batch:
             return
         kind, detail = value
         if kind == "page":
-            yield Outcome(page, result=detail)
+            result, free_at = detail
+            if free_at is not None:  # when the slot restarted: the next attempt goes then
+                self.sched.hold(host, free_at)
+            yield Outcome(page, result=result)
             return
         self.sched.put_back(host, page)  # robots.txt is known now, or the host is busy
         if kind == "wait":
             if hold_or_defer(detail, self.max_hold) == "defer":
                 for waiting in self.sched.drain(host):
                     yield Outcome(waiting, defer=detail)
-            else:
-                self.sched.hold(host, time.monotonic() + detail)
+            else:  # exact: the limit knows better than the estimate made at the start
+                self.sched.hold(host, time.monotonic() + detail, exact=True)
 
     def _server_pause(self, host: str, error: BaseException) -> Iterator[Outcome]:
         paused = server_pause(error)
@@ -176,12 +197,12 @@ class _Batch:
             self.sched.hold(host, time.monotonic() + paused)
 
     def timeout(self) -> float:
+        if self.starved:  # nothing can start before a token is back, which wakes us
+            return TICK_SECONDS
         wake = self.sched.next_wake()
         timeout = TICK_SECONDS
         if wake is not None:
             timeout = min(timeout, max(0.0, wake - time.monotonic()))
-        if self.starved:
-            timeout = min(timeout, STARVED_POLL)
         return timeout
 
 
@@ -215,10 +236,10 @@ def run_batch(
         except queue.Empty:
             yield None
             continue
-        yield from batch.complete(item)
-        while True:  # take everything else that has finished before starting more
-            try:
+        while item is not None or not batch.finished.empty():
+            if item is not None:
+                yield from batch.complete(item)
+            try:  # take everything else that has finished before starting more
                 item = batch.finished.get_nowait()
             except queue.Empty:
                 break
-            yield from batch.complete(item)

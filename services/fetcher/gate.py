@@ -5,6 +5,7 @@ slot in the rate limit shared by every worker (Redis), taken right before a requ
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,9 @@ from shared.contracts import FetchResult
 from shared.urls import host_of, origin
 
 ROBOTS_MEMO_SECONDS = 30.0  # a worker reuses a site's robots.txt entry for this long
+# The server sees a request a little after it left, and the next one may reach it a little
+# faster (an open connection, a less busy moment): the interval restarts with this much slack.
+SEND_SLACK = 0.02
 
 
 class Slot:
@@ -33,6 +37,7 @@ class Slot:
 
     def __init__(self, redis: Any, host: str, interval: float) -> None:
         self.redis, self.host, self.interval = redis, host, interval
+        self.free_at: float | None = None  # monotonic time the host is free again, once sent
 
     def take(self, url: str) -> None:
         wait = reserve(self.redis, self.host, self.interval)
@@ -40,7 +45,9 @@ class Slot:
             raise HostBusy(f"{self.host} is busy for {wait:.3f} s", url=url, retry_after=wait)
 
     def sent(self) -> None:
-        pause(self.redis, self.host, self.interval)
+        if self.interval > 0:
+            pause(self.redis, self.host, self.interval + SEND_SLACK)
+            self.free_at = time.monotonic() + self.interval + SEND_SLACK
 
     def hooks(self) -> dict[str, Callable[..., None]]:
         """The keyword arguments for http.fetch."""
@@ -84,6 +91,10 @@ class HostGate:
         if self.robots is None:
             return None
         return robots_crawl_delay(self.robots.check(url), url)
+
+    def base_interval(self, host: str) -> float:
+        """Seconds between two requests to `host` before robots.txt's Crawl-delay is known."""
+        return interval_for(host, self.settings, None) + SEND_SLACK
 
     def hop_guard(self) -> Callable[[str], None] | None:
         """A `before_hop` for http.fetch: redirect targets must be allowed by their robots.txt."""

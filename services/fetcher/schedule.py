@@ -73,10 +73,11 @@ class HostSchedule:
         """`page` goes first again (its attempt only fetched robots.txt or found the host busy)."""
         self._hosts[host].pages.appendleft(page)
 
-    def hold(self, host: str, until: float) -> None:
-        """Do not start a request to `host` before `until` (never moves an existing hold back)."""
+    def hold(self, host: str, until: float, *, exact: bool = False) -> None:
+        """Do not start a request to `host` before `until`; an existing later hold stays,
+        unless `exact` (the shared rate limit just said when the host is free)."""
         entry = self._hosts[host]
-        entry.not_before = max(entry.not_before, until)
+        entry.not_before = until if exact else max(entry.not_before, until)
 
     def block(self, host: str) -> None:
         self._hosts[host].blocked = True

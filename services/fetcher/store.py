@@ -58,7 +58,8 @@ def claim(document_ids: list[int], task_id: str | None, lease_seconds: float) ->
 
 
 def pages(rows: Sequence[Row]) -> list[Page]:
-    return [Page(r[0], r[1], r[2], r[3], r[4]) for r in sorted(rows)]
+    """Claimed rows as Pages, in id order (attempts NULL counts as none yet)."""
+    return [Page(r[0], r[1], r[2], r[3], r[4] or 0) for r in sorted(rows, key=lambda r: r[0])]
 
 
 def fetched_values(page: Page, result: FetchResult) -> dict[str, Any]:
