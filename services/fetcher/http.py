@@ -96,18 +96,22 @@ _BINARY_MAGIC = (
 
 
 # --------------------------------------------------------------------------- session
-_sent = threading.local()  # `after_send` of the fetch running on this thread, until it fired
+_sent = threading.local()  # (before_send, url, after_send) of this thread's fetch, until used
 
 
-class _AfterSendMixin:
-    """Calls the current fetch's `after_send` once its first request has left the socket."""
+class _SendHooksMixin:
+    """Runs the current fetch's send hooks around its first request on the connection:
+    `before_send(url)` right before the request is written (it may raise HostBusy: nothing is
+    sent), `after_send()` once it has been written."""
 
     def request(self, *args: Any, **kwargs: Any) -> None:
+        hooks = getattr(_sent, "hooks", None)
+        _sent.hooks = None
+        if hooks is not None and hooks[0] is not None:
+            hooks[0](hooks[1])
         super().request(*args, **kwargs)  # type: ignore[misc]
-        hook = getattr(_sent, "hook", None)
-        if hook is not None:
-            _sent.hook = None
-            hook()
+        if hooks is not None and hooks[2] is not None:
+            hooks[2]()
 
 
 def make_session(
@@ -127,7 +131,7 @@ def make_session(
         adapter = make_guarded_adapter(policy, pool_connections=16, pool_maxsize=16, max_retries=0)
     else:
         adapter = make_guarded_adapter(
-            policy, reuse=True, conn_mixins=(_AfterSendMixin,), pool_connections=hosts,
+            policy, reuse=True, conn_mixins=(_SendHooksMixin,), pool_connections=hosts,
             pool_maxsize=per_host, max_retries=0,
         )  # fmt: skip
     session.mount("http://", adapter)
@@ -446,9 +450,9 @@ def fetch(
     * conditional GET: `etag`/`last_modified` -> FetchResult(not_modified=True) on 304.
     * `before_hop(url)` is called before following each redirect; it may raise (e.g.
       RobotsDisallowed when the target's robots.txt forbids it) to stop the fetch.
-    * `before_send(url)` is called once, right before the first request leaves (after the URL
-      and address checks); it may raise (HostBusy: the host's rate-limit slot is taken) to stop
-      the fetch before anything is sent. `after_send()` is called once that first request
+    * `before_send(url)` is called once, right before the first request is written to its
+      connection (after the URL and address checks); it may raise (HostBusy: the host's
+      rate-limit slot is taken) to stop the fetch before anything is sent. `after_send()` is called once that first request
       has been written to the socket (the rate limit restarts the host's interval there).
     """
     settings = settings or load_settings()
@@ -531,16 +535,14 @@ def _request(call: _Call, *, first: bool) -> requests.Response:
     if remaining <= 0 or call.watch.fired:
         raise FetchTimeout(f"total deadline exceeded before requesting {url}", url=url)
     check_url(url, call.policy)  # early, readable refusal; the adapter re-checks at connect time
-    if first and call.before_send is not None:
-        call.before_send(url)
     timeout = (min(settings.connect_timeout, remaining), min(settings.read_timeout, remaining))
-    _sent.hook = call.after_send if first else None
+    _sent.hooks = (call.before_send, url, call.after_send) if first else None
     try:
         return call.session.get(
             url, headers=call.headers, timeout=timeout, stream=True, allow_redirects=False
         )
     finally:
-        _sent.hook = None
+        _sent.hooks = None
 
 
 def _finish(
