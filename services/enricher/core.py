@@ -77,7 +77,11 @@ class Options:
 
     zh_model: "crf" (the trained CRF over LAC's words) or "lac" (LAC's own names read by the
     gazetteer and the rules, the old path); zh_fill: with the CRF, what fills in where the
-    model found nothing ("none", "gaz": gazetteer names, "rules": gazetteer + rules); en_model: "crf" or "rules" (the old
+    model found nothing ("none", "gaz": gazetteer names, "rules": gazetteer + rules) or how the
+    rule families read the model's names ("rules-over", "rules-over-model-first");
+    zh_abbrev_entities: a one-character abbreviation (韩美日: 韩) makes an entity (韩国) even when
+    the article never names it in full (the corpora count 韩 as a LOC; the seed guidelines do
+    not); en_model: "crf" or "rules" (the old
     capitalisation rules, still used for French and other Latin-script languages). With the
     English model: en_gaz_types gives a name that is exactly a gazetteer alias the curated
     type instead of the model's; en_gaz_fill adds gazetteer names the model did not tag;
@@ -87,6 +91,7 @@ class Options:
 
     zh_model: str = "crf"
     zh_fill: str = "rules-over-model-first"
+    zh_abbrev_entities: bool = False
     en_model: str = "crf"
     en_gaz_types: bool = False
     en_gaz_fill: bool = False
@@ -141,6 +146,7 @@ def _chinese_words(prepared: list[_Prepared], options: Options) -> list[list[ner
     ]
     if options.zh_model == "crf":
         names = crf.tag_zh(sentences, lac)
+        names = [zh_rules.clean_names(t, nm) for t, nm in zip(sentences, names, strict=True)]
         lac = [zh_rules.overlay(sg, nm) for sg, nm in zip(lac, names, strict=True)]
     for segs, (n, off) in zip(lac, owners, strict=True):
         segs_by_item[n] += [(s + off, e + off, lab) for s, e, lab in segs]
@@ -203,7 +209,9 @@ def enrich_many(
     out: list[Enrichment] = []
     for n, p in enumerate(prepared):
         chosen = ner.resolve(_candidates(p, segs_by_item[n], options))
-        ents = build_entities(p.text, p.simp, chosen, gaz, p.lang, p.trad)
+        ents = build_entities(
+            p.text, p.simp, chosen, gaz, p.lang, p.trad, options.zh_abbrev_entities
+        )
         mentions = [
             EntityMention(
                 name=e.name,

@@ -222,6 +222,7 @@ def build_entities(
     gaz: Gazetteer,
     language: str,
     traditional: bool,
+    abbrev_entities: bool = False,
 ) -> list[Entity]:
     """Merge aliases into entities, search their names again, count mentions."""
     keyed = span_keys(chosen)
@@ -231,6 +232,12 @@ def build_entities(
         k = remap.get(k, k)
         if not k.startswith("?"):
             groups[k].append(c)
+    if not abbrev_entities:
+        # a one-character abbreviation (韩美日: 韩) is a mention of a place the article names,
+        # it does not make an entity of its own (the seed guidelines do not count 韩 as 韩国)
+        groups = defaultdict(
+            list, {k: v for k, v in groups.items() if any(c.rule != "abbrev" for c in v)}
+        )
     ents = name_entities(groups, text, simp, gaz, language, traditional)
     loc_names = {norm(simp[c.start : c.end]) for c, _ in keyed if c.type == "LOC"} | gaz.loc_zh
     add_mentions(ents, _search_forms(ents, groups, simp, text, gaz, loc_names), simp)

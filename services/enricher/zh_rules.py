@@ -168,6 +168,37 @@ def _name_with_char(simp: str, w: Words, s: int, e: int) -> int:
     return e
 
 
+def _unglue(simp: str, s: int, e: int, gaz_spans: set[tuple[int, int]]) -> int:
+    """A known name + one stray character the model glued to it (华沙 + 警, 联合国 + 武器 is
+    not this: two characters): the end of the known name. A real suffix (宫, 省, 部...) stays."""
+    c = simp[e - 1]
+    if (
+        e - s >= 3
+        and (s, e - 1) in gaz_spans
+        and c not in R.ZH_ORG_SUFFIX_CHARS
+        and c not in R.ZH_PLACE_SUFFIX_CHARS
+        and c not in R.ZH_EXTEND_CHARS
+    ):
+        return e - 1
+    return e
+
+
+_PUNCT = frozenset('，。、；：！？,;:!?（）()《》“”"')
+
+
+def clean_names(sent: str, names: list[Seg]) -> list[Seg]:
+    """No name holds punctuation (明報報導，財政司): cut the model's names at it."""
+    out: list[Seg] = []
+    for s, e, lab in names:
+        start = s
+        for k in range(s, e + 1):
+            if k == e or sent[k] in _PUNCT:
+                if k > start:
+                    out.append((start, k, lab))
+                start = k + 1
+    return out
+
+
 def _suffix_candidate(simp: str, w: Words, s2: int, e2: int, lab: str) -> Span | None:
     """A model place/body + a facility or company word: 浦东 + 机场, 华为 + 公司."""
     nxt = w.at_start.get(e2)
@@ -205,6 +236,7 @@ def model_candidates(
     """The model's names, trimmed (titles, honorifics, directions), retyped where the surface
     says otherwise, extended by a one-character ORG suffix (克里姆林 + 宫)."""
     cands: list[Span] = []
+    gaz_ends = {(gs, ge) for gs, ge, _ in all_gaz}
     for s, e, lab in w.segs:
         if lab not in ENTITY_LABELS or not is_cjk(simp[s]):
             continue  # Latin-script names are left to latin_rules
@@ -214,6 +246,9 @@ def model_candidates(
         if t is None or simp[s + t[1] - 1] == "奖":
             continue  # nothing left, or 诺贝尔和平奖: an award, none of our types
         s2, e2 = s + t[0], s + t[1]
+        e2 = _unglue(simp, s2, e2, gaz_ends)
+        if any(gs == s2 and ge > e2 and ge - gs >= 4 for gs, ge in gaz_ends):
+            continue  # the model cut a long known name short (克里姆林 + 宫称): the name wins
         typ = lab
         if typ == "PER" and e2 - s2 >= 3 and simp[e2 - 1] in "宫府堡":
             typ = "LOC"  # 蒙克洛亚宫: a palace read as a person

@@ -18,9 +18,10 @@ _PRESENT = (DATA / EN_VALID).exists()
 assert _PRESENT or not os.environ.get("CI"), f"dev data missing: {DATA}"
 needs_data = pytest.mark.skipif(not _PRESENT, reason="dev data not present (../shared)")
 
-# F1 reached on the fixed samples below (first 400 check-half sentences), minus a margin
-EN_MODEL_MIN = 0.85
-ZH_MODEL_MIN = 0.78
+# F1 reached on the fixed samples below (first 400 check-half sentences: en 0.891, zh 0.832;
+# the rule path: en 0.604, zh 0.755), minus a margin of 0.02
+EN_MODEL_MIN = 0.87
+ZH_MODEL_MIN = 0.81
 
 
 def test_models_ship_in_the_repository() -> None:
@@ -56,7 +57,7 @@ def test_english_model_beats_rules_on_conll_valid_sample() -> None:
     model = _sample_f1(EN_VALID, "en", DEFAULT)
     rules = _sample_f1(EN_VALID, "en", RULES_ONLY)
     assert model >= EN_MODEL_MIN, model
-    assert model > rules + 0.1, (model, rules)
+    assert model > rules + 0.2, (model, rules)
 
 
 @needs_data
@@ -64,7 +65,7 @@ def test_chinese_model_beats_rules_on_msra_dev_sample() -> None:
     model = _sample_f1("msra_dev.txt", "zh", DEFAULT)
     rules = _sample_f1("msra_dev.txt", "zh", RULES_ONLY)
     assert model >= ZH_MODEL_MIN, model
-    assert model > rules, (model, rules)
+    assert model > rules + 0.05, (model, rules)
 
 
 def test_same_name_and_type_is_one_entity() -> None:
