@@ -56,7 +56,8 @@ class Gate(Protocol):
 
 
 class Downloads:
-    """The process-wide download threads, with one capacity token per request in flight."""
+    """The process-wide download threads: one capacity token per request in flight, and per
+    host (across every batch of the process) the requests in flight and when it is free next."""
 
     def __init__(self, concurrency: int) -> None:
         self.concurrency = concurrency
@@ -64,6 +65,9 @@ class Downloads:
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="download")
         self._lock = threading.Lock()
         self._waiting: list[queue.SimpleQueue] = []  # batches that found no token free
+        self._host_flight: dict[str, int] = {}
+        self._host_waiting: dict[str, list[queue.SimpleQueue]] = {}
+        self._free_at: dict[str, float] = {}  # host -> monotonic time its next slot opens
 
     def try_acquire(self, waiter: queue.SimpleQueue | None = None) -> bool:
         """Take a token; when none is free, `waiter` gets a None as soon as one is."""
@@ -83,8 +87,43 @@ class Downloads:
         for waiter in waiting:
             waiter.put(None)  # wakes the scheduling thread of a batch that wants a token
 
-    def submit(self, fn: Callable[[], Any], done: Callable[[Any, BaseException | None], None]):
-        """Run fn() on a download thread (a token must be held); done(result, error) after."""
+    def claim_host(self, host: str, per_host: int, waiter: queue.SimpleQueue) -> bool:
+        """One of the host's `per_host` places in the process; else `waiter` gets
+        ("unblock", host) when one is free again (so batches never race each other for it)."""
+        with self._lock:
+            if self._host_flight.get(host, 0) < per_host:
+                self._host_flight[host] = self._host_flight.get(host, 0) + 1
+                return True
+            self._host_waiting.setdefault(host, []).append(waiter)
+            return False
+
+    def release_host(self, host: str) -> None:
+        with self._lock:
+            left = self._host_flight.get(host, 1) - 1
+            if left > 0:
+                self._host_flight[host] = left
+            else:
+                self._host_flight.pop(host, None)
+            waiting = self._host_waiting.pop(host, [])
+        for waiter in waiting:
+            waiter.put(("unblock", host))
+
+    def note_free(self, host: str, at: float) -> None:
+        """What an attempt learnt: the host's next slot opens at `at` (monotonic)."""
+        with self._lock:
+            if len(self._free_at) > 10_000:  # forget the past, keep the memo small
+                now = time.monotonic()
+                self._free_at = {h: t for h, t in self._free_at.items() if t > now}
+            self._free_at[host] = at
+
+    def free_at(self, host: str) -> float | None:
+        return self._free_at.get(host)
+
+    def submit(
+        self, host: str, fn: Callable[[], Any], done: Callable[[Any, BaseException | None], None]
+    ) -> None:
+        """Run fn() on a download thread (a token and a host place must be held); then
+        done(result, error)."""
 
         def job() -> None:
             try:
@@ -93,6 +132,7 @@ class Downloads:
                 value, error = None, exc
             finally:
                 self.release()
+                self.release_host(host)
             done(value, error)
 
         self._pool.submit(job)
@@ -121,15 +161,24 @@ class _Batch:
         self.max_hold = max_hold
         self.starved = False
         self.fatal = fatal
-        self.finished: queue.SimpleQueue[tuple[str, Page, Any, BaseException | None]]
-        self.finished = queue.SimpleQueue()
+        # (host, page, value, error) of a finished attempt, None (a token is free again) or
+        # ("unblock", host) (a place for the host is free again)
+        self.finished: queue.SimpleQueue[tuple | None] = queue.SimpleQueue()
 
     # ------------------------------------------------------------------ starting requests
     def start_due(self) -> None:
         """Hand every host that may go now to a download thread (one attempt each)."""
         self.starved = False
         for host in self.sched.due(time.monotonic()):
+            known = self.pool.free_at(host)  # another batch of this process may know better
+            if known is not None and known > time.monotonic():
+                self.sched.hold(host, known)
+                continue
+            if not self.pool.claim_host(host, self.sched.per_host, self.finished):
+                self.sched.block(host)  # ("unblock", host) arrives when a place is free
+                continue
             if not self.pool.try_acquire(self.finished):
+                self.pool.release_host(host)
                 self.starved = True  # woken (a None in `finished`) when a token is free again
                 return
             page = self.sched.pop(host)
@@ -141,7 +190,7 @@ class _Batch:
             def done(value: Any, error: BaseException | None, host=host, page=page) -> None:
                 self.finished.put((host, page, value, error))
 
-            self.pool.submit(lambda page=page, host=host: self._attempt(host, page), done)
+            self.pool.submit(host, lambda page=page, host=host: self._attempt(host, page), done)
 
     def _attempt(self, host: str, page: Page) -> tuple[str, Any]:
         """On a download thread: robots.txt first if unknown, then the page.
@@ -160,7 +209,10 @@ class _Batch:
             return "wait", busy.retry_after or 0.0
 
     # ------------------------------------------------------------------ finished attempts
-    def complete(self, item: tuple[str, Page, Any, BaseException | None]) -> Iterator[Outcome]:
+    def complete(self, item: tuple) -> Iterator[Outcome]:
+        if len(item) == 2:  # ("unblock", host): a place for the host is free in the process
+            self.sched.unblock(item[1])
+            return
         host, page, value, error = item
         self.sched.finished(host)
         if error is not None:
@@ -174,6 +226,7 @@ class _Batch:
             result, free_at = detail
             if free_at is not None:  # when the slot restarted: the next attempt goes then
                 self.sched.hold(host, free_at)
+                self.pool.note_free(host, free_at)
             yield Outcome(page, result=result)
             return
         self.sched.put_back(host, page)  # robots.txt is known now, or the host is busy
@@ -183,6 +236,7 @@ class _Batch:
                     yield Outcome(waiting, defer=detail)
             else:  # exact: the limit knows better than the estimate made at the start
                 self.sched.hold(host, time.monotonic() + detail, exact=True)
+                self.pool.note_free(host, time.monotonic() + detail)
 
     def _server_pause(self, host: str, error: BaseException) -> Iterator[Outcome]:
         paused = server_pause(error)

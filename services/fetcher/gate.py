@@ -23,7 +23,7 @@ from shared.urls import host_of, origin
 ROBOTS_MEMO_SECONDS = 30.0  # a worker reuses a site's robots.txt entry for this long
 # The server sees a request a little after it left, and the next one may reach it a little
 # faster (an open connection, a less busy moment): the interval restarts with this much slack.
-SEND_SLACK = 0.02
+SEND_SLACK = 0.01
 
 
 class Slot:
