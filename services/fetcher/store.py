@@ -125,7 +125,8 @@ def release(doc_ids: Sequence[int]) -> None:
         db.execute(
             update(Document)
             .where(Document.id.in_(doc_ids), Document.state == DocState.fetching)
-            .values(state=DocState.queued, claimed_by=None)
+            # the clock restarts: the sweeper's lost-message wait counts from the deferral
+            .values(state=DocState.queued, claimed_by=None, state_changed_at=func.now())
         )
 
 
