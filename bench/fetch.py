@@ -1,6 +1,6 @@
 """Fetch benchmark: one fetch worker at real-world server latency, next to Scrapy's defaults.
 
-A local server listens on the loopback addresses 127.0.0.2 .. 127.0.0.(N+1), one host per
+A local server listens on the loopback addresses 127.0.0.2, 127.0.0.3, ... (127.0.1.x past 250), one host per
 address, and answers every request (robots.txt included) after a fixed delay, with real article
 pages from the article-extraction-benchmark (`--data`, env NEWSFLOW_BENCH_DATA, default
 ../shared/bench-data/article-extraction-benchmark relative to the repository). The pages are
@@ -71,6 +71,11 @@ def load_pages(data: Path) -> list[bytes]:
 
 
 # --------------------------------------------------------------------------- server
+def loopback_hosts(n: int) -> list[str]:
+    """127.0.0.2, 127.0.0.3, ... (then 127.0.1.2, ... past 250 hosts): one host per address."""
+    return [f"127.0.{i // 250}.{i % 250 + 2}" for i in range(n)]
+
+
 @dataclass
 class Hit:
     host: str
@@ -145,7 +150,8 @@ class DelayServer:
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=self._serve, args=(child,), daemon=True)
         self._proc.start()
-        if self._conn.recv() != "ready":
+        if not self._conn.poll(30) or self._conn.recv() != "ready":
+            self._proc.kill()
             raise RuntimeError("bench server did not start")
 
     def _serve(self, conn: Any) -> None:
@@ -153,6 +159,7 @@ class DelayServer:
             os.setpriority(os.PRIO_PROCESS, 0, -10)
         except OSError:
             pass
+
         async def main() -> None:
             server = await asyncio.start_server(
                 self._respond, host=self.hosts, port=self.port, backlog=4096, reuse_address=True
@@ -489,7 +496,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---|---|---|---|---|---|---|")
     for v in args.variant or sorted(VARIANTS):
         n_hosts, per_host, delay = VARIANTS[v]
-        server = DelayServer([f"127.0.0.{i + 2}" for i in range(n_hosts)], pages, delay)
+        server = DelayServer(loopback_hosts(n_hosts), pages, delay)
         server.start()
         urls = server.urls(per_host)
         label = f"{n_hosts} hosts x {per_host} @ {delay:g} s"
