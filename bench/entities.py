@@ -114,8 +114,8 @@ def systems(lang: str) -> list[tuple[str, Callable]]:
         out.append(("CRF + gazetteer fill", via_enrich(Options(zh_fill="gaz"))))
         out.append(("CRF + rules fill", via_enrich(Options(zh_fill="rules"))))
         out.append(("rules over CRF (LAC priorities)", via_enrich(Options(zh_fill="rules-over"))))
-        opts = Options(zh_fill="rules-over-model-first", zh_abbrev_entities=True)
-        out.append(("after, 韩 of 韩美日 as an entity", via_enrich(opts)))
+        opts = Options(zh_abbrev_entities=False)
+        out.append(("after, 韩 of 韩美日 only merged", via_enrich(opts)))
     else:
         out.append(("CRF, gazetteer types", via_enrich(Options(en_gaz_types=True))))
         out.append(("CRF, gazetteer fill", via_enrich(Options(en_gaz_fill=True))))

@@ -222,7 +222,7 @@ def build_entities(
     gaz: Gazetteer,
     language: str,
     traditional: bool,
-    abbrev_entities: bool = False,
+    abbrev_entities: bool = True,
 ) -> list[Entity]:
     """Merge aliases into entities, search their names again, count mentions."""
     keyed = span_keys(chosen)
@@ -233,8 +233,8 @@ def build_entities(
         if not k.startswith("?"):
             groups[k].append(c)
     if not abbrev_entities:
-        # a one-character abbreviation (韩美日: 韩) is a mention of a place the article names,
-        # it does not make an entity of its own (the seed guidelines do not count 韩 as 韩国)
+        # a one-character abbreviation (韩美日: 韩) only as a mention of a place the article
+        # names in full, never an entity of its own
         groups = defaultdict(
             list, {k: v for k, v in groups.items() if any(c.rule != "abbrev" for c in v)}
         )
