@@ -472,20 +472,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"intake alone, --registered: {intake['registered_line']}", flush=True)
         e2e = end_to_end(path, args.redis_db, tmp)
         print(f"end to end: {e2e['line']}; documents {e2e['states']}", flush=True)
+        if readers:
+            print("\n" + readers_table(readers, size))
+        print("\n" + breakdown_table(parts, intake, records))
+        print("\n" + main_table(intake, e2e, None, records) + "\n", flush=True)  # if the peer fails
         npl = None if args.no_newsplease else run_newsplease(path)
     finally:
         if args.keep:
             print(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    if readers:
-        print("\n" + readers_table(readers, size))
     if npl:
         print(
             f"\nnews-please: {npl['responses']} responses through from_warc, {npl['with_text']} "
             f"with a main text; import {npl['import_cpu']:.1f} s CPU (excluded)"
         )
-    print("\n" + breakdown_table(parts, intake, records))
     print("\n" + main_table(intake, e2e, npl, records))
     return 0
 
