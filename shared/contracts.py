@@ -137,3 +137,5 @@ class Enrichment:
     entities: list[EntityMention] = field(default_factory=list)
     cited_sources: list[CitedSource] = field(default_factory=list)
     enricher: str = ""  # name/version of the enricher
+    # what the store boundary had to clean or cap (shared.sanitize), added to the article's flags
+    flags: list[str] = field(default_factory=list)

@@ -36,6 +36,7 @@ _MARK_ENRICHED = (
         publisher_id=bindparam("publisher"),
         enricher_version=bindparam("version"),
         enriched_at=func.now(),
+        flags=bindparam("flags"),
     )
 )
 
@@ -46,7 +47,7 @@ def load_articles(db: Session, article_ids: list[int]) -> list[Row]:
     return db.execute(
         select(
             Article.id, Article.document_id, Article.title, Article.body, Article.language,
-            Article.url, Article.site_name, Article.enricher_version,
+            Article.url, Article.site_name, Article.enricher_version, Article.flags,
         )
         .join(Document, Document.id == Article.document_id)
         .where(Article.id.in_(article_ids), Document.state == DocState.parsed)
@@ -110,6 +111,7 @@ def store_enrichments(
                 "article_id": article_id,
                 "publisher": publishers[(pub.domain, pub.language or "")],
                 "version": res.enricher or ENRICHER_VERSION,
+                "flags": res.flags,
             }
             for article_id, res, pub in done
         ],

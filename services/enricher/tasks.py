@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sqlalchemy import Row
 
@@ -37,11 +38,17 @@ def _enrich_rows(rows: Sequence[Row]) -> list[tuple[Enrichment, PublisherInfo]]:
     return [
         # storable: entities one per (name, type), bounded sizes, no unstorable characters
         (
-            sanitize_enrichment(res)[0],
+            _storable(res, r.flags or []),
             sanitize_publisher(publisher_for(r.url, r.site_name, r.language)),
         )
         for r, res in zip(rows, results, strict=True)
     ]
+
+
+def _storable(res: Enrichment, article_flags: list[str]) -> Enrichment:
+    """The enrichment as the store boundary leaves it; what it cleaned joins the article's flags."""
+    cleaned, flags = sanitize_enrichment(res)
+    return replace(cleaned, flags=list(dict.fromkeys([*article_flags, *flags])))
 
 
 @app.task(name=STAGE.task, base=StageTask)

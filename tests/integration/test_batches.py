@@ -192,3 +192,29 @@ def test_a_page_being_fetched_is_not_claimed_by_a_second_message(clean_db):
         ).one()
     assert state == DocState.queued and holder is None
     assert [r[0] for r in claim(ids[:1], "task-c", 3600)] == ids[:1]  # the re-sent message
+
+
+def test_what_the_store_boundary_capped_in_an_enrichment_joins_the_article_flags(clean_db):
+    from services.enricher.tasks import enrich
+    from services.parser.tasks import parse
+
+    paragraphs = "".join(
+        f"<p>第{i}轮会谈后，中国代表说中国愿意在第{i + 1}轮继续推动对话，中国不会退出。</p>"
+        for i in range(500)
+    )
+    html = f"<html><head><title>中国外交</title></head><body><article>{paragraphs}</article></body></html>"
+    doc = _import(html, "https://cap.example.org/news/2024/05/01/china.html")
+    parse.run([doc])
+    with session_scope() as db:
+        article = db.scalar(select(Article.id).where(Article.document_id == doc))
+    assert "1 enriched" in enrich.run([article])
+
+    def flags() -> list[str]:
+        with session_scope() as db:
+            return db.scalar(select(Article.flags).where(Article.id == article))
+
+    assert "entity-offsets-capped" in flags()  # 1,500 mentions of 中国, offsets kept: 1,000
+    with session_scope() as db:  # re-enrich: the flag is not added twice
+        db.execute(update(Document).where(Document.id == doc).values(state=DocState.parsed))
+    enrich.run([article])
+    assert flags().count("entity-offsets-capped") == 1
