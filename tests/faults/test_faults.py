@@ -1,4 +1,4 @@
-"""Fault injection on the real pipeline (issue #6).
+"""Fault injection on the real pipeline.
 
 Each scenario runs real worker processes (one solo worker per queue: fetch, parse, enrich,
 maintenance) against our own PostgreSQL and Redis (started here, on free ports, so they may be

@@ -1,4 +1,4 @@
-"""parse_page / parse_feed_item on realistic pages in tests/pages (issues #2 and #3)."""
+"""parse_page / parse_feed_item on realistic pages in tests/pages."""
 
 from __future__ import annotations
 

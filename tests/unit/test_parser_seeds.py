@@ -1,4 +1,4 @@
-"""The five saved RFI snapshots (shared/seeds) must parse exactly right (issues #2 and #3).
+"""The five saved RFI snapshots (shared/seeds) must parse exactly right.
 
 Expected bodies are rebuilt here from the snapshot HTML with a deliberately naive reader (every
 <p>, tags stripped, whitespace collapsed): independent of the parser's code path.

@@ -1,4 +1,4 @@
-"""The fetch stage on real workers (issue #5): URLs go in through `manage.py enqueue`, two fetch
+"""The fetch stage on real workers: URLs go in through `manage.py enqueue`, two fetch
 workers plus a parse and an enrich worker run them against a local HTTP server, and every
 assertion is on the documents table (state, last_error_class, http_status, attempts) or on what
 the server saw (requests, their headers and arrival times).
@@ -30,7 +30,15 @@ from tests.support.fetch_scenarios import (
     running_stack,
     sequence,
 )
-from tests.support.httpserver import LocalServer, Request, drip, endless, raw_encoded, redirect, static
+from tests.support.httpserver import (
+    LocalServer,
+    Request,
+    drip,
+    endless,
+    raw_encoded,
+    redirect,
+    static,
+)
 
 RATE = 2.0  # NEWSFLOW_RATE_PER_HOST for these workers
 TOLERANCE = 0.1  # seconds of scheduling noise allowed on the server-side spacing

@@ -17,7 +17,7 @@ from services.fetcher.ratelimit import MAX_CRAWL_DELAY, interval_for, rate_for, 
 from shared.config import Settings
 from tests.support.httpserver import LocalServer, Request, claim_redis_db
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Discovery on real workers (issue #5): RSS 2.0 and Atom feeds, conditional GET on a feed
+"""Discovery on real workers: RSS 2.0 and Atom feeds, conditional GET on a feed
 re-poll, sitemap index + Google News sitemap, `manage.py feeds add` + the `newsflow.poll_feeds`
 task. Feeds and sitemaps go in through `manage.py enqueue --feed/--sitemap` or the maintenance
 worker; outcomes are read from the documents / articles / feeds tables and from the requests the
