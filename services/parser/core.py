@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -13,18 +12,20 @@ from urllib.parse import urljoin
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
+from trafilatura import metadata as trafilatura_metadata
 
 from services.parser import dates, published
+from services.parser.authors import choose_authors, cjk_bylines, people
 from services.parser.classify import check_page, classify_page
 from services.parser.decode import UndecodableContent, decode_html
 from services.parser.extract import Extracted, extract_body
 from services.parser.language import detect_language
 from services.parser.metadata import PageMeta, bylines, clean_text, extract_meta
 from services.parser.profiles import Profile, profile_for
-from services.parser.titles import choose_title, similarity
+from services.parser.titles import choose_title, learnt_site_names, similarity
 from services.parser.urls import normalize_url, section_from_url, trusted_canonical
 from shared.contracts import NotAnArticle, ParsedArticle, ParseFailure
-from shared.publishers import all_publishers, host_of, lookup
+from shared.publishers import host_of, lookup
 from shared.snapshot import read_header
 
 EXTRACTOR_VERSION = f"newsflow-parser/0.1+trafilatura-{trafilatura.__version__}"
@@ -32,16 +33,6 @@ EXTRACTOR_VERSION = f"newsflow-parser/0.1+trafilatura-{trafilatura.__version__}"
 _HTML_TYPES = ("text/html", "application/xhtml", "text/plain", "application/xml", "text/xml")
 _WS = re.compile(r"\s+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-_BYLINE_PREFIX = re.compile(
-    r"^[\d/.\-: ]*(?:by|par|por|von|作者|记者|記者|文)\s*[:：]?\s+", re.I
-)  # "By X", "11/19/2019 by X"
-_NOT_A_PERSON = re.compile(
-    r"@|https?:|www\.|\d|email|e-mail|staff|editor(?:s|ial)? team|newsroom|rédaction|"
-    r"agencies|agences|\bwire\b|contributors?$|编辑部|本报",
-    re.I,
-)
-
-
 # Comments and processing instructions carry no article text and trip up tree walkers.
 _PARSER_UTF8 = etree.HTMLParser(
     remove_comments=True, remove_pis=True, collect_ids=False, encoding="utf-8"
@@ -81,36 +72,6 @@ def _publisher(url: str) -> tuple[str | None, str | None, str | None, set[str]]:
         edition.path_prefix if edition else None,
         names,
     )
-
-
-@functools.cache
-def _outlet_names() -> frozenset[str]:
-    """Every registered outlet's names (agencies included): a byline "AFP" is not a person."""
-    names: set[str] = set()
-    for pub in all_publishers():
-        names |= {pub.name_en, *pub.aliases, *(n for _, n in pub.names)}
-        names |= {e.name for e in pub.editions}
-    return frozenset(n.lower() for n in names if n)
-
-
-def _authors(candidates: list[str], exclude: set[str]) -> list[str]:
-    """People only: no outlet names, no "Email the author", no agencies; split "A and B"."""
-    excluded = {e.lower() for e in exclude if e} | _outlet_names()
-    out: list[str] = []
-    for raw in candidates:
-        for name in re.split(r"\s*(?:,|;|&|\band\b|\bet\b|\bwith\b|\bavec\b|、|，)\s*", raw):
-            name = _BYLINE_PREFIX.sub("", _WS.sub(" ", name).strip()).strip(" .|-")
-            if not name or len(name) > 60 or _NOT_A_PERSON.search(name):
-                continue
-            low = name.lower()
-            if low in excluded or len(name.split()) > 5:
-                continue
-            if any(len(low) >= 2 and low in e for e in excluded if len(e) <= 12):
-                continue  # "网易" in the title suffix "网易新闻"
-                continue
-            if name not in out:
-                out.append(name)
-    return out
 
 
 def _min_body(paragraphs: list[str]) -> int:
@@ -347,7 +308,29 @@ def _authors_field(
     if title and meta.title_tag and meta.title_tag.startswith(title):
         names.add(meta.title_tag[len(title) :].strip(" -_|–—·:"))
     declared = list(page.overrides.get("authors") or meta.authors)
-    return _authors(declared, names) or _authors(printed + extracted.bylines, names)
+    branding = (names - page.site_names) | learnt_site_names(meta, host_of(page.url))
+    return choose_authors(declared, printed, extracted.bylines, meta.org_authors, names, branding)
+
+
+def _trafilatura_author(tree: lxml_html.HtmlElement) -> str | None:
+    try:
+        return trafilatura_metadata.extract_author(tree)
+    except Exception:  # a signal, not a requirement
+        return None
+
+
+def _printed_bylines(page: _Page) -> list[str]:
+    """Bylines from the markup; on Chinese pages with none, "作者：X" / 责任编辑 in the text."""
+    found = bylines(page.tree)
+    if not people(found, page.site_names) and "trafilatura-author" not in DISABLED:
+        # trafilatura's byline search (its own XPaths over the pruned page) as the next signal
+        found += [a for a in (_trafilatura_author(page.tree) or "").split("; ") if a]
+    body = page.tree.find("body")
+    if body is not None and "cjk-bylines" not in DISABLED:
+        text = body.text_content()
+        if len(_CJK.findall(text)) > 300 and not people(found, page.site_names):
+            found = found + cjk_bylines(text)
+    return found
 
 
 def _image_field(page: _Page) -> tuple[str | None, str | None, str | None]:
@@ -379,7 +362,7 @@ def _build(
     image_url, caption, credit = _image_field(page)
     profile_lead = _profile_lead(page)
     signals = _date_signals(page, _headline_element(page, title))
-    printed_bylines = [] if _authors(page.meta.authors, page.site_names) else bylines(tree)
+    printed_bylines = [] if people(page.meta.authors, page.site_names) else _printed_bylines(page)
     extracted = _body_field(page, title, plain)
     page_type = _page_type_field(page, extracted)
     body = "\n\n".join(extracted.paragraphs)

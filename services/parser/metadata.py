@@ -6,6 +6,7 @@ usually the most exact), then OpenGraph/article:*, then plain <meta> and markup.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from dataclasses import dataclass, field
@@ -31,6 +32,8 @@ ARTICLE_TYPES = {
 LISTING_TYPES = {"collectionpage", "itemlist", "searchresultspage", "sitenavigationelement"}
 
 _WS = re.compile(r"\s+")
+# soft hyphens, zero-width spaces and joiners, word joiners: invisible in print, noise in text
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
 def clean_text(value: Any) -> str | None:
@@ -44,7 +47,9 @@ def clean_text(value: Any) -> str | None:
         value = value.get("name") or value.get("@value") or value.get("text")
     if not isinstance(value, str):
         return None
-    text = _WS.sub(" ", value).strip()
+    if "&" in value:
+        value = html.unescape(value)  # meta content escaped twice by the CMS ("&#038;")
+    text = _WS.sub(" ", value.translate(_INVISIBLE)).strip()
     return text or None
 
 
@@ -70,6 +75,7 @@ class PageMeta:
     # every publication-time value with its source ("json-ld", "meta", "itemprop", "time")
     dates: list[tuple[str, str]] = field(default_factory=list)
     h1s: list[str] = field(default_factory=list)  # every <h1> text, in page order
+    org_authors: list[str] = field(default_factory=list)  # JSON-LD authors that are organisations
 
 
 def _iter_ld_objects(data: Any):
@@ -104,7 +110,7 @@ def _load_json(text: str) -> Any:
             return None
 
 
-def _people(value: Any, orgs: set[str]) -> list[str]:
+def _people(value: Any, orgs: set[str], org_authors: list[str] | None = None) -> list[str]:
     out: list[str] = []
     for item in value if isinstance(value, list) else [value]:
         if isinstance(item, dict):
@@ -113,6 +119,8 @@ def _people(value: Any, orgs: set[str]) -> list[str]:
                 continue
             if _types(item) & {"organization", "newsmediaorganization", "corporation"}:
                 orgs.add(name)
+                if org_authors is not None:
+                    org_authors.append(name)
                 continue
             out.append(name)
         elif isinstance(item, str):
@@ -163,7 +171,9 @@ def _apply_json_ld(tree: lxml_html.HtmlElement, meta: PageMeta) -> None:
             meta.title = meta.title or clean_text(obj.get("headline") or obj.get("name"))
             meta.description = meta.description or clean_text(obj.get("description"))
             if not meta.authors:
-                meta.authors = _people(obj.get("author") or obj.get("creator"), meta.author_orgs)
+                meta.authors = _people(
+                    obj.get("author") or obj.get("creator"), meta.author_orgs, meta.org_authors
+                )
             for key in ("datePublished", "dateCreated", "uploadDate"):
                 if isinstance(obj.get(key), str):
                     meta.published.append(obj[key])

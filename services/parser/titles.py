@@ -16,7 +16,7 @@ from services.parser.metadata import PageMeta, strip_site_suffix
 
 _SEPARATORS = re.compile(r"\s+[-|–—·:»/]\s+|\s*[|｜_]\s*|(?<=[\u4e00-\u9fff])-(?=[\u4e00-\u9fff])")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-_MIN_MATCH = 0.6  # share of the longer title's tokens the <h1> must share
+_MIN_MATCH = 0.25  # share of the longer title's tokens the <h1> must share
 # Off by default for the ablation table (bench/extraction.py --disable).
 DISABLED: set[str] = set()
 

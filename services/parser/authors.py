@@ -1,0 +1,128 @@
+"""Authors: the names the byline gives, people first.
+
+Order: the declared authors (JSON-LD Person, <meta name=author>...), else the first printed byline
+that yields a name (the article's own byline comes before the "more from" boxes), else a "By ..."
+line taken off the body, else the declared organisation author (an agency or desk: "Associated
+Press", "MND Staff"), which is what the page credits when no person is named.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from shared.publishers import all_publishers
+
+_WS = re.compile(r"\s+")
+_SPLIT = re.compile(
+    r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\ben\b|\bwith\b|\bavec\b|、|，|/)\s*"
+)
+_PREFIX = re.compile(
+    r"^[\d/.\-: ]*(?:(?:(?:written|posted|reported|words|text|story)\s+by|by|author|autor|auteur|"
+    r"par|por|von|door|av|af|di)(?:\s*[:：]\s*|\s+)|(?:作者|记者|記者|撰文|文)\s*[:：]?\s*)(?=\S)",
+    re.I,
+)
+_GLUED_BY = re.compile(r"^by(?=[A-Z])")  # "byScott Miller": a label and a name, no space
+_NOT_A_PERSON = re.compile(
+    r"@|https?:|www\.|\d|email|e-mail|editor(?:s|ial)? team|newsroom|rédaction|more about|"
+    r"contributors?$|\bsponsored\b|^foto|^photo|^bild|^quelle|^source|编辑部|本报",
+    re.I,
+)
+_LABEL_ONLY = re.compile(
+    r"^(?:by|von|par|por|written by|author|autor|auteur|door|name|admin)\s*[:：]?$", re.I
+)
+# Off by default for the ablation table (bench/extraction.py --disable).
+DISABLED: set[str] = set()
+
+
+@functools.cache
+def _outlet_names() -> frozenset[str]:
+    """Every registered outlet's names (agencies included)."""
+    names: set[str] = set()
+    for pub in all_publishers():
+        names |= {pub.name_en, *pub.aliases, *(n for _, n in pub.names)}
+        names |= {e.name for e in pub.editions}
+    return frozenset(n.lower() for n in names if n)
+
+
+def _clean(name: str) -> str:
+    name = _WS.sub(" ", name).strip()
+    name = _GLUED_BY.sub("", name)
+    name = _PREFIX.sub("", name)
+    return name.strip(" .|-–—:：")
+
+
+def people(candidates: list[str], exclude: set[str], outlets_too: bool = False) -> list[str]:
+    """Names from byline strings: labels stripped ("Written by"), "A and B" split, the site's own
+    name and (unless `outlets_too`) registered outlets and agencies left out."""
+    excluded = {e.lower() for e in exclude if e}
+    if not outlets_too and "agency-filter" not in DISABLED:
+        excluded |= _outlet_names()
+    out: list[str] = []
+    for raw in candidates:
+        for part in _SPLIT.split(_clean(raw)):
+            name = _clean(part)
+            if not name or _LABEL_ONLY.match(name) or len(name) > 60:
+                continue
+            if _NOT_A_PERSON.search(name) or len(name.split()) > 5:
+                continue
+            low = name.lower()
+            if low in excluded or any(len(low) >= 2 and low in e for e in excluded if len(e) <= 12):
+                continue  # "网易" in the title suffix "网易新闻"
+            # "Brian Truitt USA TODAY" after or before "Brian Truitt": the same person
+            if any(low.startswith(o.lower()) or o.lower().startswith(low) for o in out):
+                continue
+            out.append(name)
+    return out
+
+
+_CJK_NAME = r"([\u4e00-\u9fff·]{2,4})(?![\u4e00-\u9fff])"
+_CJK_BYLINE = (
+    re.compile(r"(?:作者|撰文|文|记者|記者)\s*[:：|丨]\s*" + _CJK_NAME),
+    re.compile(r"[（(【\[]\s*(?:记者|記者|通讯员|通訊員)\s*" + _CJK_NAME),
+    re.compile(r"(?:^|\s)(?:记者|記者)\s+" + _CJK_NAME),
+)
+# What the page credits when no writer is named: the responsible editor.
+_CJK_EDITOR = re.compile(
+    r"(?:责任编辑|責任編輯|责编|責編)\s*[:：]\s*([\u4e00-\u9fff·]{2,4}|[\w\u4e00-\u9fff·]{2,16})"
+)
+
+
+def cjk_bylines(text: str) -> list[str]:
+    """Writer names from Chinese page text ("作者：X", "（记者X）"), else the responsible editor."""
+    for pattern in _CJK_BYLINE:
+        m = pattern.search(text)
+        if m:
+            return [m.group(1)]
+    if "editor-fallback" not in DISABLED:
+        m = _CJK_EDITOR.search(text)
+        if m:
+            return [m.group(1).strip()]
+    return []
+
+
+def choose_authors(
+    declared: list[str],
+    printed: list[str],
+    body_bylines: list[str],
+    org_authors: list[str],
+    site_names: set[str],
+    branding: set[str] = frozenset(),
+) -> list[str]:
+    found = people(declared, site_names)
+    if found:
+        return found
+    found = people(printed, site_names)
+    if len(found) > 2 and "first-byline" not in DISABLED:
+        # many names: the article's byline and the "more from" boxes; the first one that
+        # yields a name is the article's
+        found = next(filter(None, (people([t], site_names) for t in printed)))
+    if found:
+        return found
+    found = people(body_bylines, site_names)
+    if found or "org-authors" in DISABLED:
+        return found
+    # No person anywhere: the organisation the page declares as author, even the site itself
+    # No person anywhere: the organisation declared as author (an agency, a desk, the site
+    # itself), unless it is only the branding the <title> carries.
+    return people(org_authors, set(), outlets_too=True) or people(declared, branding)
