@@ -94,7 +94,19 @@ def _lac_words(texts: list[str]) -> list[list[tuple[int, int, str]]]:
 
 
 def lac_alone(texts: list[str], lang: str) -> list[Spans]:
-    return [{g for g in sg if g[2] in TYPES} for sg in _lac_words(texts)]
+    """LAC's PER/LOC/ORG words, over the same sentence cuts as the product (an article is cut
+    into sentences first: one long input is much slower for the model)."""
+    from services.enricher.ner import split_sentences
+
+    pieces, owner = [], []
+    for n, t in enumerate(texts):
+        for s, e in split_sentences(t):
+            pieces.append(t[s:e])
+            owner.append((n, s))
+    out: list[Spans] = [set() for _ in texts]
+    for sg, (n, off) in zip(_lac_words(pieces), owner, strict=True):
+        out[n] |= {(s + off, e + off, lab) for s, e, lab in sg if lab in TYPES}
+    return out
 
 
 def crf_alone(texts: list[str], lang: str) -> list[Spans]:
