@@ -50,6 +50,7 @@ from urllib.parse import parse_qsl, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from datasets import dataset  # noqa: E402  (bench/datasets.py, beside this script)
+from workers import wait_ready  # noqa: E402
 
 from shared.runtime.stages import STAGES as PIPELINE  # noqa: E402
 
@@ -137,17 +138,6 @@ class RssSampler(threading.Thread):
                 except Exception:
                     pass
             self.stop.wait(0.2)
-
-
-def _wait_ready(log: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"worker exited, see {log}")
-        if " ready." in log.read_text(errors="replace"):
-            return
-        time.sleep(0.2)
-    raise TimeoutError(f"worker not ready, see {log}")
 
 
 def _drain(engine: Any, rds: Any, timeout: float) -> None:
@@ -272,7 +262,7 @@ def run_pipeline(
                 q, env=env, name=f"{q}-bench-{run}", log_file=open(logdir / f"{q}.log", "w")
             )
         for q in STAGES:
-            _wait_ready(logdir / f"{q}.log", procs[q])
+            wait_ready(logdir / f"{q}.log", procs[q])
         _no_strangers(redis_url, {f"{q}-bench-{run}" for q in STAGES})
         ps = {q: psutil.Process(p.pid) for q, p in procs.items()}
         pids = {q: p.pid for q, p in procs.items()}

@@ -49,6 +49,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from workers import wait_ready  # noqa: E402  (bench/workers.py, beside this script)
+
 DEFAULT_DATA = ROOT.parent / "shared" / "bench-data" / "article-extraction-benchmark"
 VARIANTS = {  # hosts, pages per host, server delay (s)
     1: (100, 3, 0.3),
@@ -283,7 +285,7 @@ def run_newsflow(
             )
         else:
             proc = _old_worker(code, env, f"fetch-bench-{run}", log)
-        _wait_ready(log, proc)
+        wait_ready(log, proc)
         _no_strangers(redis_url, f"fetch-bench-{run}")
         ps = psutil.Process(proc.pid)
         _settle(ps)  # warm-up (connections, imports) finished: not counted per page
@@ -357,17 +359,6 @@ def _manage(env: dict[str, str], *args: str, code: Path | None = None) -> None:
                          capture_output=True, text=True, timeout=600)  # fmt: skip
     if out.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed: {out.stderr[-2000:]}")
-
-
-def _wait_ready(log: Path, proc: subprocess.Popen, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"worker exited, see {log}")
-        if " ready." in log.read_text(errors="replace"):
-            return
-        time.sleep(0.2)
-    raise TimeoutError(f"worker not ready, see {log}")
 
 
 def _no_strangers(redis_url: str, ours: str) -> None:
