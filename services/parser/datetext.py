@@ -78,7 +78,7 @@ _UPDATED = re.compile(
 )
 _PUBLISHED = re.compile(
     r"(?:\b(?:published|posted|first published|publié|veröffentlicht|erschienen|publicad[oa]|"
-    r"pubblicat[oa]|gepubliceerd|on|le|am|el|il)|发布|發布|发表|發表|發佈|时间|時間|日期)\W*$",
+    r"pubblicat[oa]|gepubliceerd)|发布|發布|发表|發表|發佈|时间|時間|日期)\W*(?:on|le|am|el|il)?\W*$",
     re.I,
 )
 
