@@ -193,6 +193,15 @@ def _own_domain(publisher: str | None) -> str | None:
     return found[0].domain if found else own
 
 
+def load_models() -> None:
+    """Load everything `enrich` needs (gazetteer, LAC, both CRF taggers) now, not on first use:
+    a worker calls it at start so its first batch is not slow."""
+    get_gazetteer()
+    get_model()
+    crf.get_tagger(crf.EN_MODEL)
+    crf.get_tagger(crf.ZH_MODEL)
+
+
 def enrich_many(
     items: list[Item],
     *,

@@ -28,11 +28,9 @@ def warm_up(queues: set[str]) -> None:
     except Exception as exc:  # tasks retry on infrastructure errors; say it now, go on
         log.warning("warm-up: PostgreSQL not reachable yet: %r", exc)
     if "enrich" in queues:
-        from services.enricher.gazetteer import get_gazetteer
-        from services.enricher.lac_batch import get_model
+        from services.enricher import load_models
 
-        get_gazetteer()
-        get_model()
+        load_models()
 
 
 def _queues(app) -> set[str]:
