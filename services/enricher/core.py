@@ -63,10 +63,15 @@ def _language(text: str, language: str | None) -> tuple[str, bool]:
     return base, traditional
 
 
+# A lone UTF-16 surrogate cannot be encoded for the taggers; U+FFFD keeps every offset.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _full_text(title: str | None, body: str) -> tuple[str, int]:
     """Title and body as one text (the title counts for mentions); body offset in it."""
+    body = _SURROGATE.sub("\ufffd", body)
     if title:
-        head = title.strip() + "\n\n"
+        head = _SURROGATE.sub("\ufffd", title.strip()) + "\n\n"
         return head + body, len(head)
     return body, 0
 

@@ -262,3 +262,11 @@ def test_hyphen_joined_full_name_merges_with_the_surname():
     assert "弗拉基米尔-普京" not in names
     assert names["普京"].mentions == 2
     assert [body[a:b] for a, b in names["普京"].offsets] == ["弗拉基米尔-普京", "普京"]
+
+
+def test_a_lone_surrogate_in_the_text_neither_crashes_the_taggers_nor_shifts_offsets():
+    body = "Hello \ud800 world. Barack Obama arrived in Paris on Monday."
+    res = enrich("Visit", body, "en")
+    paris = next(e for e in res.entities if e.name == "Paris")
+    start, end = paris.offsets[0]
+    assert body[start:end] == "Paris"
