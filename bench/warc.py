@@ -49,10 +49,10 @@ from bench.e2e import (  # noqa: E402
     _drain,
     _newsplease_python,
     _no_strangers,
-    _wait_ready,
     server_cpu,
 )
 from bench.splits import CHECK, TUNE, half_of_url  # noqa: E402
+from bench.workers import wait_ready  # noqa: E402
 from shared.ops import warc  # noqa: E402
 
 WORKERS = ("parse", "enrich")
@@ -195,7 +195,7 @@ class Stack:
             log = open(self.logdir / f"{q}-{self.run}.log", "w")
             self.procs[q] = start_worker(q, env=self.env, name=f"{q}-warc-{self.run}", log_file=log)
         for q in WORKERS:
-            _wait_ready(self.logdir / f"{q}-{self.run}.log", self.procs[q])
+            wait_ready(self.logdir / f"{q}-{self.run}.log", self.procs[q])
         _no_strangers(self.redis_url, {f"{q}-warc-{self.run}" for q in WORKERS})
         return {q: psutil.Process(p.pid) for q, p in self.procs.items()}
 
