@@ -54,6 +54,8 @@ bench: $(BENCH_STAMP) services
 	$(BENCH_VENV)/bin/python bench/extraction.py
 	$(BENCH_VENV)/bin/python bench/entities.py
 	$(BENCH_VENV)/bin/python bench/e2e.py
+	$(BENCH_VENV)/bin/python bench/fetch.py
+	$(BENCH_VENV)/bin/python bench/warc.py
 
 # Retrain the enricher's CRFs from ../shared/dev-data/ner (a few CPU-minutes; docs/enrichment.md)
 train-ner: install
