@@ -241,6 +241,25 @@ def extract_meta(tree: lxml_html.HtmlElement) -> PageMeta:
                     meta.authors.append(v)
             if meta.authors:
                 break
+    _apply_dates(tree, props, meta)
+    meta.section = meta.section or first("article:section", "section", "category")
+    if not meta.tags:
+        meta.tags = props.get("article:tag", []) or _keywords(first("news_keywords", "keywords"))
+    meta.image_url = meta.image_url or first("og:image", "og:image:url", "twitter:image")
+    meta.image_caption = meta.image_caption or first("og:image:alt", "twitter:image:alt")
+
+    title_el = tree.find(".//title")
+    meta.title_tag = clean_text(title_el.text_content()) if title_el is not None else None
+    for h1 in tree.iterfind(".//h1"):
+        text = clean_text(h1.text_content())
+        if text:
+            meta.h1 = meta.h1 or text
+            meta.h1s.append(text)
+    return meta
+
+
+def _apply_dates(tree: lxml_html.HtmlElement, props: dict[str, list[str]], meta: PageMeta) -> None:
+    """Publication and modification times from <meta>, itemprop and <time>, with their source."""
     declared = [
         v
         for k in (
@@ -306,20 +325,6 @@ def extract_meta(tree: lxml_html.HtmlElement) -> PageMeta:
     times = tree.xpath("(.//article//time[@datetime] | .//time[@pubdate][@datetime])[1]/@datetime")
     meta.published += times
     meta.dates += [("time", v) for v in times]
-    meta.section = meta.section or first("article:section", "section", "category")
-    if not meta.tags:
-        meta.tags = props.get("article:tag", []) or _keywords(first("news_keywords", "keywords"))
-    meta.image_url = meta.image_url or first("og:image", "og:image:url", "twitter:image")
-    meta.image_caption = meta.image_caption or first("og:image:alt", "twitter:image:alt")
-
-    title_el = tree.find(".//title")
-    meta.title_tag = clean_text(title_el.text_content()) if title_el is not None else None
-    for h1 in tree.iterfind(".//h1"):
-        text = clean_text(h1.text_content())
-        if text:
-            meta.h1 = meta.h1 or text
-            meta.h1s.append(text)
-    return meta
 
 
 _BYLINE_XPATH = (
