@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import ROOT, export_records, manage
 from tests.support.httpserver import LocalServer, static
 
-PAGES = Path(__file__).parent / "e2e_pages"
+PAGES = Path(__file__).resolve().parents[1] / "e2e_pages"
 ZH_PATH = "/news/world/2024/03/12/japan-fm-beijing.html"
 EN_PATH = "/en/eu-sanctions"
 
