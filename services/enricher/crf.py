@@ -83,18 +83,23 @@ def _word_feats(w: str) -> tuple[str, ...]:
     return out
 
 
+def _bies(n: int, spans: Sequence[tuple[int, int, str]], outside: str) -> list[str]:
+    """Per item: its position in a span (B/I/E, S for one item) + the span's label."""
+    out = [outside] * n
+    for s, e, label in spans:
+        if e - s == 1:
+            out[s] = "S-" + label
+            continue
+        out[s] = "B-" + label
+        for k in range(s + 1, e - 1):
+            out[k] = "I-" + label
+        out[e - 1] = "E-" + label
+    return out
+
+
 def gaz_tags(n: int, hits: Sequence[tuple[int, int, str]]) -> list[str]:
     """Per item: position (B/I/E/S) in a gazetteer name and the name's type, '' outside."""
-    out = [""] * n
-    for s, e, typ in hits:
-        if e - s == 1:
-            out[s] = "S-" + typ
-            continue
-        out[s] = "B-" + typ
-        for k in range(s + 1, e - 1):
-            out[k] = "I-" + typ
-        out[e - 1] = "E-" + typ
-    return out
+    return _bies(n, hits, "")
 
 
 def en_gaz_hits(words: Sequence[str]) -> list[tuple[int, int, str]]:
@@ -170,16 +175,7 @@ def _ctype(c: str) -> str:
 
 def lac_char_tags(n: int, segs: Sequence[tuple[int, int, str]]) -> list[str]:
     """Per character: position in its LAC word (B/I/E/S) + the word's LAC tag."""
-    out = ["S-w"] * n
-    for s, e, lab in segs:
-        if e - s == 1:
-            out[s] = "S-" + lab
-            continue
-        out[s] = "B-" + lab
-        for k in range(s + 1, e - 1):
-            out[k] = "I-" + lab
-        out[e - 1] = "E-" + lab
-    return out
+    return _bies(n, segs, "S-w")
 
 
 def _abbrev_chars() -> frozenset[str]:
