@@ -439,7 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--every", default="30m", help="poll interval: 30m, 2h, 1d (default 30m)")
     s.add_argument("--sitemap", dest="kind", action="store_const", const="sitemap", default="feed")
     s.add_argument(
-        "--registered", action="store_true", help="add: every feed/sitemap of the publisher registry"
+        "--registered",
+        action="store_true",
+        help="add: every feed/sitemap of the publisher registry",
     )
     s.add_argument("--country", help="with --registered: only this country's publishers (ISO code)")
     s.add_argument("--json", action="store_true")
