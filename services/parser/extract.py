@@ -2,7 +2,7 @@
 
 Before: page furniture named by class/id/data attributes (share bars, newsletter and subscribe
 boxes, related links, comments, captions) is removed, <br>-separated text becomes paragraphs,
-split body containers are joined, and a site profile may narrow the page to its article.
+and a site profile may narrow the page to its article. trafilatura runs in its accurate mode.
 After: boilerplate sentences, repeated headlines, bylines, and link lists at the edges are dropped.
 docs/parser.md has the list and the reasons.
 """
@@ -148,38 +148,6 @@ def _paragraph_parents(root: etree._Element) -> dict[etree._Element, int]:
     return scores
 
 
-def merge_split_bodies(root: etree._Element) -> None:
-    """Join an article body split into sibling containers (chunks between ads, "Read more"...).
-
-    trafilatura keeps the one best container; when its siblings of the same tag and class also
-    hold long paragraphs, their children are moved into it, in document order.
-    """
-    scores = _paragraph_parents(root)
-    if len(scores) < 2:
-        return
-    best = max(scores, key=lambda el: scores[el])
-    cls = best.get("class")
-    if not cls:
-        return
-    near = {a for i, a in enumerate(best.iterancestors()) if i < 3}
-    same = [
-        el
-        for el in scores
-        if el is not best
-        and el.tag == best.tag
-        and el.get("class") == cls
-        and any(a in near for i, a in enumerate(el.iterancestors()) if i < 3)
-    ]
-    if not same:
-        return
-    order = {el: i for i, el in enumerate(root.iter())}
-    group = sorted([best, *same], key=lambda el: order.get(el, 0))
-    first = group[0]
-    for el in group[1:]:
-        first.extend(list(el))
-        _remove(el)
-
-
 _EMBED_CLASS = re.compile(r"tweet|twitter|instagram|embed|social", re.I)
 
 
@@ -252,18 +220,6 @@ def _rebuild_as_paragraphs(el: etree._Element) -> None:
             current = _new_paragraph(el, tail)
 
 
-_CAPTION_MAX = 60  # characters of text beside an image in one <p>: a caption, not prose
-
-
-def _image_captions(root: etree._Element) -> list[etree._Element]:
-    """<p><img><br>资料图</p>: a paragraph holding an image and a few words is its caption."""
-    return [
-        p
-        for p in root.iter("p")
-        if p.find(".//img") is not None and 0 < len(p.text_content().strip()) < _CAPTION_MAX
-    ]
-
-
 # Only elements with a naming attribute can be furniture by name (XPath preselects them in C).
 _ATTRIBUTED = etree.XPath(
     ".//*[@class or @id or @role or @aria-label or @*[starts-with(name(), 'data-')]]"
@@ -299,14 +255,10 @@ def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.
                 candidates.append(el)
     if "paragraphize" not in DISABLED:
         paragraphize(root)
-    if "merge-split" not in DISABLED:
-        merge_split_bodies(root)
     if "unmask-embeds" not in DISABLED:
         _unmask_embeds(root)
     if "subscribe-boxes" not in DISABLED:
         candidates += _subscribe_boxes(root)
-    if "image-captions" not in DISABLED:
-        candidates += _image_captions(root)
     if candidates:
         # Class names lie (WordPress puts "tag-x" on posts, ASP.NET wraps pages in <form>): a
         # node holding a large share of the page's text is a wrapper, not furniture.
@@ -502,16 +454,6 @@ def _wrap_in_page(*elements: etree._Element) -> lxml_html.HtmlElement:
     return wrapper
 
 
-def _unique(blocks: list[Block]) -> list[Block]:
-    """The blocks once: on short pages trafilatura's recovery pass can emit the text again at the
-    end. A trailing run equal to the run just before it (2+ blocks) is that repeat."""
-    keys = [_key(b.text) for b in blocks]
-    for k in range(len(keys) // 2, 1, -1):
-        if keys[-k] == keys[-2 * k] and keys[-2 * k : -k] == keys[-k:]:
-            return blocks[:-k]
-    return blocks
-
-
 def _key(text: str) -> str:
     """Comparison key: case, spacing and punctuation do not make a different sentence."""
     return _NON_WORD.sub("", text.lower())
@@ -541,8 +483,6 @@ def extract_body(
             focused = _trafilatura_blocks(_wrap_in_page(best), url)
             if len(focused) > 1 and sum(len(b.text) for b in focused) > len(blocks[0].text) / 2:
                 blocks = focused
-    if "unique" not in DISABLED:
-        blocks = _unique(blocks)
     if "boilerplate" not in DISABLED:
         blocks = [b for b in blocks if not _is_boilerplate(b.text, profile)]
 
