@@ -41,7 +41,7 @@ def load_documents(db: Session, document_ids: list[int]) -> list[Row]:
     return db.execute(
         select(
             Document.id, Document.origin, Document.url, Document.final_url,
-            Document.response_headers, Document.hints, Document.raw_body,
+            Document.response_headers, Document.hints, Document.raw_body, Document.fetched_at,
         )
         .where(Document.id.in_(document_ids), Document.state == DocState.fetched)
         .order_by(Document.id)
@@ -68,10 +68,17 @@ def _article_values(p: Fingerprint, duplicate_of: int | None) -> dict[str, Any]:
         lead=a.lead, body=a.body, authors=a.authors, published_at=a.published_at,
         updated_at=a.updated_at, time_rule=a.time_rule, language=a.language, section=a.section,
         tags=a.tags, image_url=a.image_url, image_caption=a.image_caption,
-        image_credit=a.image_credit, site_name=a.site_name, flags=a.flags,
+        image_credit=a.image_credit, site_name=a.site_name, flags=_flags(a),
         content_hash=p.digest, extractor_version=a.extractor, minhash=p.signature,
         lsh_bands=p.bands, duplicate_of=duplicate_of,
     )  # fmt: skip
+
+
+def _flags(a) -> list[str]:
+    """The article's flags; a page that is not an article (a forum thread, a listing a user
+    enqueued) keeps its text and says what it is."""
+    kind = [f"page-type:{a.page_type}"] if a.page_type and a.page_type != "article" else []
+    return list(dict.fromkeys([*a.flags, *kind]))
 
 
 def _build_upsert():

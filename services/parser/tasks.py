@@ -36,7 +36,10 @@ def parse_document(doc: Row, raw: bytes) -> ParsedArticle:
         return parse_snapshot(raw)
     if hints.get("feed_item"):
         return parse_feed_item(hints["feed_item"], hints.get("feed_url") or doc.url)
-    parsed = parse_page(raw, doc.final_url or doc.url, doc.response_headers or {})
+    # the fetch time bounds the publication time: a page cannot be published after it was fetched
+    parsed = parse_page(
+        raw, doc.final_url or doc.url, doc.response_headers or {}, fetched_at=doc.fetched_at
+    )
     return apply_hints(parsed, hints)
 
 
