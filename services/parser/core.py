@@ -275,7 +275,10 @@ def _updated_field(page: _Page) -> datetime | None:
     for value in values:
         dt = dates.parse_datetime(value)
         if dt is not None:
-            return dates.to_utc(dt, tz_name)[0]
+            try:
+                return dates.to_utc(dt, tz_name)[0]
+            except OverflowError:  # a time the UTC calendar cannot hold: no update time
+                continue
     return None
 
 

@@ -211,8 +211,11 @@ def decide(candidates: list[Candidate], zone: Zone, fetched: datetime | None) ->
     # An "Updated:" date only when nothing else is left.
     last = (lambda c: c.label == "updated") if "updated-last" not in DISABLED else (lambda c: 0)
     for c in sorted(candidates, key=lambda c: (last(c), _order(c))):
-        utc, local, rule = _localize(c, zone)
-        why = _implausible(c, utc, local, fetched)
+        try:
+            utc, local, rule = _localize(c, zone)
+        except OverflowError:  # year 1 with a +14:00 offset has no UTC time
+            utc = local = None
+        why = "date-out-of-range" if utc is None else _implausible(c, utc, local, fetched)
         if why is None:
             ranked.append((c, utc, local, rule))
         elif RANKS[c.source] <= 2 and why not in flags:

@@ -200,12 +200,6 @@ def test_enrich_many_returns_well_formed_enrichments(
         assert len(keys) == len(set(keys))
 
 
-@pytest.mark.xfail(
-    strict=False,  # XPASS once fixed: then drop this mark
-    reason="services/parser/dates.py to_utc(): datetime(1, 1, 1, +14:00).astimezone(UTC) raises "
-    "OverflowError out of parse_page (the document fails with OverflowError instead of being "
-    "parsed without a date); remove this mark once fixed",
-)
 def test_parse_page_survives_a_time_before_year_one_in_utc() -> None:
     page = (
         b'<html><head><meta property="article:published_time" '
