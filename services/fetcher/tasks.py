@@ -58,7 +58,7 @@ FLUSH_SECONDS = 5.0
 MAX_SITEMAP_DEPTH = 3
 MAX_SITEMAP_BYTES = 50 * 2**20  # the sitemaps.org limit, above the 10 MB page cap
 
-__all__ = ["claim", "fetch", "fetch_feed", "fetch_sitemap", "_store_fetched"]
+__all__ = ["claim", "fetch", "fetch_feed", "fetch_sitemap", "store_and_hand_over"]
 
 
 @app.task(name=STAGE.task, bind=True, base=StageTask)
@@ -154,7 +154,7 @@ def _record_failure(page: Page, exc: BaseException, settings: Settings) -> str:
     return "retrying"
 
 
-def _store_fetched(done: list[dict[str, Any]], renew: list[int] | tuple = ()) -> int:
+def store_and_hand_over(done: list[dict[str, Any]], renew: list[int] | tuple = ()) -> int:
     """Store fetched documents and hand them over (the batch's flush, callable alone)."""
     stored = store_fetched(done, renew)
     hand_over(STAGE.name, stored)

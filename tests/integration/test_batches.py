@@ -104,7 +104,7 @@ def test_enrich_batch_stores_links_once_and_replaces_them_on_reenrich(clean_db):
 
 
 def test_a_long_fetch_batch_renews_the_lease_of_the_documents_still_to_come(clean_db):
-    from services.fetcher.tasks import _store_fetched
+    from services.fetcher.tasks import store_and_hand_over
 
     stale = datetime.now(UTC) - timedelta(hours=1)
     with session_scope() as db:
@@ -122,7 +122,7 @@ def test_a_long_fetch_batch_renews_the_lease_of_the_documents_still_to_come(clea
             ).scalar_one()
             for i in range(3)
         ]
-    _store_fetched([], renew=ids[1:])
+    store_and_hand_over([], renew=ids[1:])
     with session_scope() as db:
         changed = dict(
             db.execute(
