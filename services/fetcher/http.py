@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 
 import requests
 import urllib3.exceptions
+from redis.exceptions import RedisError
 
 from services.fetcher.errors import (
     BadContentType,
@@ -482,6 +483,8 @@ def fetch(
         if exc.url is None:
             exc.url = call.current
         raise
+    except RedisError:
+        raise  # the rate limit's store (before/after_send) is down: an outage, not the page's
     except Exception as exc:
         raise _translate(exc, call.current, call.watch) from exc
     finally:

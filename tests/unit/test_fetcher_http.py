@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from services.fetcher import errors as E
 from services.fetcher.http import fetch, make_session, parse_retry_after, sniff
@@ -173,6 +174,20 @@ def test_connection_refused_is_transient() -> None:
     with pytest.raises(E.ConnectionFailed) as ei:
         fetch(f"http://127.0.0.1:{port}/", settings=cfg())
     assert ei.value.transient
+
+
+def test_rate_limit_store_outage_is_not_the_pages_fault(srv: LocalServer) -> None:
+    """Redis down in the per-host slot hooks: the outage propagates as itself (the task retries
+    the batch) instead of becoming ConnectionFailed, an attempt charged to the page."""
+    srv.route("/a", static(HTML))
+
+    def redis_down(*_args: object) -> None:
+        raise RedisConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+    shared = make_session(cfg(), per_host=2)  # the downloader's session: it runs the hooks
+    for hook in ("before_send", "after_send"):
+        with pytest.raises(RedisConnectionError):
+            fetch(srv.url("/a"), settings=cfg(), session=shared, **{hook: redis_down})
 
 
 # --------------------------------------------------------------------------- limits
