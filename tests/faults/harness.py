@@ -720,6 +720,16 @@ class Pipeline:
         out = self.manage("status", "--json")
         return json.loads(out.stdout) if out.returncode == 0 else {"error": out.stderr[-500:]}
 
+    def unsettled(self) -> list[tuple]:
+        """The documents not final yet, with what happened to them last (failure messages)."""
+        with psycopg.connect(self.pg.dsn(self.dbname)) as conn:
+            return conn.execute(
+                "SELECT id, url, state::text, attempts, claimed_by, "
+                "round(extract(epoch FROM now() - state_changed_at)), last_error_message "
+                "FROM documents WHERE state::text = ANY(%s) ORDER BY id LIMIT 10",
+                (["queued", "fetching", "retrying", "fetched", "parsed"],),
+            ).fetchall()
+
     def audit(self) -> Audit:
         from shared.urls import normalize_url
 
@@ -788,7 +798,11 @@ class Pipeline:
 def assert_recovered(pipe: Pipeline, audit: Audit, recovered: bool) -> None:
     """The acceptance criteria shared by every scenario, with messages that say what broke."""
     ctx = f"[{pipe.name}] states={audit.states} errors={audit.error_classes} events={pipe.events}"
-    assert pipe.settled, f"{ctx}: work still in progress after recovery: status={pipe.status()}"
+    assert pipe.settled, (
+        f"{ctx}: work still in progress after recovery: status={pipe.status()} "
+        f"unsettled (id, url, state, attempts, claimed_by, seconds since moved, last error)="
+        f"{pipe.unsettled()}"
+    )
     assert not audit.lost, f"{ctx}: lost documents: {audit.lost[:10]}"
     assert not audit.duplicate_docs, f"{ctx}: duplicate documents: {audit.duplicate_docs[:10]}"
     assert not audit.duplicate_articles, f"{ctx}: duplicate articles: {audit.duplicate_articles}"
