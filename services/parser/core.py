@@ -292,6 +292,16 @@ def _canonical_field(page: _Page) -> str:
         return normalize_url(page.url)
 
 
+def _absolute_image_url(image_url: str | None, page_url: str) -> str | None:
+    """The lead image's absolute URL; a junk one ("http://-/x.jpg") is no image, not a bad page."""
+    if not image_url:
+        return None
+    try:
+        return normalize_url(image_url, base=page_url)
+    except ValueError:
+        return None
+
+
 def _section_field(page: _Page, canonical_url: str) -> str | None:
     section = clean_text(page.overrides.get("section")) or page.meta.section
     return section or section_from_url(canonical_url, page.edition_prefix)
@@ -385,7 +395,7 @@ def _build(
         language=language,
         section=_section_field(page, canonical_url),
         tags=_tags_field(page),
-        image_url=normalize_url(image_url, base=url) if image_url else None,
+        image_url=_absolute_image_url(image_url, url),
         image_caption=caption,
         image_credit=credit,
         site_name=page.meta.site_name,

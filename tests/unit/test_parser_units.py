@@ -143,6 +143,20 @@ def test_generic_cleanup_on_a_plain_page() -> None:
     assert art.image_url == "https://news.example.com/photos/council.jpg"  # not logo or pixel
 
 
+def test_a_junk_image_url_is_no_image_not_a_failed_page() -> None:
+    """A real page (WCXB 0367) declares an image on host "-": the article keeps its body."""
+    paras = "".join(
+        f"<p>Paragraph {i} tells what happened in the city council on Tuesday, "
+        f"when members voted on the budget for the coming year after a long debate.</p>"
+        for i in range(1, 6)
+    )
+    page = ARTICLE.format(title="Council passes budget", paras=paras, links="")
+    page = page.replace("<head>", '<head><meta property="og:image" content="https://-/x.jpg">')
+    art = parse_page(page.encode(), "https://news.example.com/local/council-passes-budget")
+    assert art.image_url is None or "://-/" not in art.image_url
+    assert art.body.startswith("Paragraph 1 ")
+
+
 BLOCK_PAGES = {
     "akamai": """<html><head><title>Access Denied</title></head><body><h1>Access Denied</h1>
         You don't have permission to access "http://www.example.com/news/a.html" on this server.
