@@ -112,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--redis-db", type=int, default=12)
     ap.add_argument("--profile", metavar="OUT.prof")
+    ap.add_argument("--registered", action="store_true", help="import with --registered")
     ap.add_argument("--tree", type=Path, action="append", help="run manage.py of this checkout "
                     "(repeatable: the runs alternate between them, for a before/after on the same "
                     "machine load; default: this one)")  # fmt: skip
@@ -137,11 +138,12 @@ def main(argv: list[str] | None = None) -> int:
         print("tree | run | records/CPU-s | records/s wall | CPU s | wall s | kept | "
               "stored B/kept | decoded B/kept | ratio", flush=True)  # fmt: skip
         trees = args.tree or [ROOT]
+        extra = ["--registered"] if args.registered else []
         results: dict[Path, list[tuple[float, float]]] = {t: [] for t in trees}
         for i in range(args.runs):
             for tree in trees:  # alternating: the same machine load for each
                 db.reset()
-                line, cpu, wall = db.manage("import", str(path), tree=tree)
+                line, cpu, wall = db.manage("import", *extra, str(path), tree=tree)
                 docs, stored, decoded = db.stored()
                 results[tree].append((cpu - start, wall))
                 print(f"{tree} | {i + 1} | {records / (cpu - start):,.0f} | "
