@@ -507,12 +507,12 @@ def _switch_off(disable: str) -> None:
     """Turn rules of the parser off by name ("fast" turns trafilatura's fast mode on)."""
     if not disable:
         return
-    from services.parser import authors, core, extract, published, titles
+    from services.parser import authors, core, extract, metadata, published, titles
 
     for rule in disable.split(","):
         if rule in extract.OPTIONS:
             extract.OPTIONS[rule] = not extract.OPTIONS[rule]
-        for module in (authors, core, extract, published, titles):
+        for module in (authors, core, extract, metadata, published, titles):
             module.DISABLED.add(rule)
 
 

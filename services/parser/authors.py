@@ -19,17 +19,37 @@ _SPLIT = re.compile(
 )
 _PREFIX = re.compile(
     r"^[\d/.\-: ]*(?:(?:(?:written|posted|reported|words|text|story)\s+by|by|author|autor|auteur|"
-    r"par|por|von|door|av|af|di)(?:\s*[:：]\s*|\s+)|(?:作者|记者|記者|撰文|文)\s*[:：]?\s*)(?=\S)",
+    r"par|por|von|door|av|af|di)(?:\s*[:：]\s*|\s+)|"
+    r"(?:作者|记者|記者|撰文|文|责任编辑|責任編輯|责编|責編|编辑|編輯)\s*[:：]?\s*)(?=\S)",
     re.I,
 )
-_GLUED_BY = re.compile(r"^by(?=[A-Z])")  # "byScott Miller": a label and a name, no space
+# "byScott Miller", "Written ByReyan Perumal": a label and a name, no space between
+_GLUED_BY = re.compile(r"^(?:(?:[Ww]ritten|[Pp]osted|[Rr]eported)\s*)?[Bb][Yy](?=[A-Z][a-z])")
+# What a byline line carries after the name: "• March 3", "Last updated", "| 5 min read"
+_AFTER_NAME = re.compile(
+    r"\s*(?:[•|·]|\b(?:last\s+)?updated\b|\bpublished\b|\bposted\s+(?:on|at)\b).*$", re.I
+)
+_MONTHS = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|jul(?:y)?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)  # not May or June: surnames too
+_TRAILING_MONTH = re.compile(rf"\s+(?:{_MONTHS})\.?$", re.I)
+_DATE_WORD = re.compile(
+    rf"^(?:{_MONTHS}|may|june?|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*)\.?$", re.I
+)
+_FOLLOW_BUTTON = re.compile(r"\s+(?:\+\s*)?(?:关注|關注|订阅|訂閱|follow)$", re.I)
+_CJK_NAME_THEN_TITLE = re.compile(r"^([\u4e00-\u9fff·]{2,4})\s+[\u4e00-\u9fff]{5,}$")
+# "CM Craig McCarthy": the avatar's initials before the name they abbreviate
+_AVATAR_INITIALS = re.compile(r"^([A-Z]{2,3})\s+(?=[A-Z])")
 _NOT_A_PERSON = re.compile(
     r"@|https?:|www\.|\d|email|e-mail|editor(?:s|ial)? team|newsroom|rédaction|more about|"
     r"contributors?$|\bsponsored\b|^foto|^photo|^bild|^quelle|^source|编辑部|本报",
     re.I,
 )
 _LABEL_ONLY = re.compile(
-    r"^(?:by|von|par|por|written by|author|autor|auteur|door|name|admin)\s*[:：]?$", re.I
+    r"^(?:by|von|par|por|(?:written|posted|reported|words|story) by|author|autor|auteur|door|"
+    r"name|admin)\s*[:：]?$",
+    re.I,
 )
 # Off by default for the ablation table (bench/extraction.py --disable).
 DISABLED: set[str] = set()
@@ -49,6 +69,15 @@ def _clean(name: str) -> str:
     name = _WS.sub(" ", name).strip()
     name = _GLUED_BY.sub("", name)
     name = _PREFIX.sub("", name)
+    if "byline-tails" not in DISABLED:
+        name = _TRAILING_MONTH.sub("", _AFTER_NAME.sub("", name))
+        name = _FOLLOW_BUTTON.sub("", name)
+        m = _CJK_NAME_THEN_TITLE.match(name)
+        if m:  # "王文 中国人民大学重阳金融研究院执行院长": the name, then the person's title
+            name = m.group(1)
+        m = _AVATAR_INITIALS.match(name)
+        if m and m.group(1) == "".join(w[0] for w in name[m.end() :].split()):
+            name = name[m.end() :]
     return name.strip(" .|-–—:：")
 
 
@@ -64,9 +93,14 @@ def people(candidates: list[str], exclude: set[str], outlets_too: bool = False) 
             name = _clean(part)
             if not name or _LABEL_ONLY.match(name) or len(name) > 60:
                 continue
-            if _NOT_A_PERSON.search(name) or len(name.split()) > 5:
+            if _NOT_A_PERSON.search(name) or len(name.split()) > 5 or _DATE_WORD.match(name):
                 continue
             low = name.lower()
+            if "byline-tails" not in DISABLED:  # "Brian Truitt USA TODAY": the outlet after
+                outlet = next((e for e in excluded if len(e) > 2 and low.endswith(" " + e)), None)
+                if outlet:
+                    name = name[: -len(outlet)].strip(" ,|-–—")
+                    low = name.lower()
             if low in excluded or any(len(low) >= 2 and low in e for e in excluded if len(e) <= 12):
                 continue  # "网易" in the title suffix "网易新闻"
             # "Brian Truitt USA TODAY" after or before "Brian Truitt": the same person
@@ -125,4 +159,9 @@ def choose_authors(
     # No person anywhere: the organisation the page declares as author, even the site itself
     # No person anywhere: the organisation declared as author (an agency, a desk, the site
     # itself), unless it is only the branding the <title> carries.
-    return people(org_authors, set(), outlets_too=True) or people(declared, branding)
+    # A declared author that is the site's own name is still what the page credits (a
+    # personal blog, a company's news page), better than nothing.
+    found = people(org_authors, set(), outlets_too=True) or people(declared, branding)
+    if found or "declared-site-author" in DISABLED:
+        return found
+    return people(declared, set())

@@ -231,6 +231,18 @@ _STEMS = re.compile(
 )
 
 
+_VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
+
+
+def _visible_chars(el: etree._Element) -> int:
+    """Characters of text inside `el` outside <script> and <style>."""
+    return sum(len(t) for t in _VISIBLE_TEXT(el))
+
+
+def _all_chars(el: etree._Element) -> int:
+    return len(el.text_content())
+
+
 def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.HtmlElement:
     """Remove page furniture in place; returns the subtree to extract from."""
     if profile is not None:
@@ -262,9 +274,12 @@ def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.
     if candidates:
         # Class names lie (WordPress puts "tag-x" on posts, ASP.NET wraps pages in <form>): a
         # node holding a large share of the page's text is a wrapper, not furniture.
-        limit = len(root.text_content()) * _WRAPPER_SHARE
+        # Visible text only: on pages whose inline scripts hold most of the characters, the
+        # article's container would otherwise look like a small share.
+        size = _visible_chars if "visible-share" not in DISABLED else _all_chars
+        limit = size(root) * _WRAPPER_SHARE
         for el in candidates:
-            if el.getparent() is not None and len(el.text_content()) < limit:
+            if el.getparent() is not None and size(el) < limit:
                 _remove(el)
     if profile is not None:
         # The marked standfirst is the body's first paragraph, whatever element the site uses.

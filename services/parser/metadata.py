@@ -36,6 +36,10 @@ _WS = re.compile(r"\s+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
 
 
+# Rules switched off by name, for the ablation table (bench/extraction.py --disable).
+DISABLED: set[str] = set()
+
+
 def clean_text(value: Any) -> str | None:
     if value is None:
         return None
@@ -110,9 +114,18 @@ def _load_json(text: str) -> Any:
             return None
 
 
-def _people(value: Any, orgs: set[str], org_authors: list[str] | None = None) -> list[str]:
+def _people(
+    value: Any,
+    orgs: set[str],
+    org_authors: list[str] | None = None,
+    nodes: dict[str, dict] | None = None,
+) -> list[str]:
+    """Names of a JSON-LD author value; `nodes`: the page's objects by @id, for references."""
     out: list[str] = []
     for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict) and not item.get("name") and nodes and "ld-refs" not in DISABLED:
+            # {"@id": ".../#/schema/person/..."}: Yoast's @graph names the author elsewhere
+            item = nodes.get(str(item.get("@id")), item)
         if isinstance(item, dict):
             name = clean_text(item.get("name"))
             if not name:
@@ -159,41 +172,44 @@ def _keywords(value: Any) -> list[str]:
 
 
 def _apply_json_ld(tree: lxml_html.HtmlElement, meta: PageMeta) -> None:
-    for script in tree.iterfind(".//script[@type='application/ld+json']"):
-        data = _load_json(script.text or "")
-        if data is None:
+    scripts = tree.iterfind(".//script[@type='application/ld+json']")
+    blocks = [_load_json(script.text or "") for script in scripts]
+    objects = [obj for data in blocks if data is not None for obj in _iter_ld_objects(data)]
+    nodes = {obj["@id"]: obj for obj in objects if isinstance(obj.get("@id"), str)}
+    for obj in objects:
+        types = _types(obj)
+        meta.ld_types |= types
+        if not types & ARTICLE_TYPES:
             continue
-        for obj in _iter_ld_objects(data):
-            types = _types(obj)
-            meta.ld_types |= types
-            if not types & ARTICLE_TYPES:
-                continue
-            meta.title = meta.title or clean_text(obj.get("headline") or obj.get("name"))
-            meta.description = meta.description or clean_text(obj.get("description"))
-            if not meta.authors:
-                meta.authors = _people(
-                    obj.get("author") or obj.get("creator"), meta.author_orgs, meta.org_authors
-                )
-            for key in ("datePublished", "dateCreated", "uploadDate"):
-                if isinstance(obj.get(key), str):
-                    meta.published.append(obj[key])
-                    meta.dates.append(("json-ld", obj[key]))
-            if isinstance(obj.get("dateModified"), str):
-                meta.modified.append(obj["dateModified"])
-            meta.section = meta.section or clean_text(obj.get("articleSection"))
-            meta.tags = meta.tags or _keywords(obj.get("keywords"))
-            if not meta.image_url:
-                meta.image_url, meta.image_caption, meta.image_credit = _image(obj.get("image"))
-            pub = obj.get("publisher")
-            if isinstance(pub, dict):
-                name = clean_text(pub.get("name"))
-                if name:
-                    meta.author_orgs.add(name)
-            url = obj.get("url") or obj.get("mainEntityOfPage")
-            if isinstance(url, dict):
-                url = url.get("@id")
-            if isinstance(url, str) and url.startswith("http") and not meta.canonical:
-                meta.canonical = url
+        meta.title = meta.title or clean_text(obj.get("headline") or obj.get("name"))
+        meta.description = meta.description or clean_text(obj.get("description"))
+        if not meta.authors:
+            meta.authors = _people(
+                obj.get("author") or obj.get("creator"),
+                meta.author_orgs,
+                meta.org_authors,
+                nodes,
+            )
+        for key in ("datePublished", "dateCreated", "uploadDate"):
+            if isinstance(obj.get(key), str):
+                meta.published.append(obj[key])
+                meta.dates.append(("json-ld", obj[key]))
+        if isinstance(obj.get("dateModified"), str):
+            meta.modified.append(obj["dateModified"])
+        meta.section = meta.section or clean_text(obj.get("articleSection"))
+        meta.tags = meta.tags or _keywords(obj.get("keywords"))
+        if not meta.image_url:
+            meta.image_url, meta.image_caption, meta.image_credit = _image(obj.get("image"))
+        pub = obj.get("publisher")
+        if isinstance(pub, dict):
+            name = clean_text(pub.get("name"))
+            if name:
+                meta.author_orgs.add(name)
+        url = obj.get("url") or obj.get("mainEntityOfPage")
+        if isinstance(url, dict):
+            url = url.get("@id")
+        if isinstance(url, str) and url.startswith("http") and not meta.canonical:
+            meta.canonical = url
 
 
 def extract_meta(tree: lxml_html.HtmlElement) -> PageMeta:

@@ -312,7 +312,7 @@ def test_gbk_portal_caption_paragraph_and_keyword_description() -> None:
     for junk in ("资料图", "责任编辑", "本文来源", "下一篇", "跟贴", "文明上网"):
         assert junk not in art.body, junk
     assert art.lead is None  # the description only repeats the headline and keywords
-    assert art.authors == []  # "网易" is the outlet
+    assert art.authors == ["网易"]  # the outlet: all the page credits (no byline, no editor)
     assert art.published_at == datetime(2024, 4, 2, 1, 15, 22, tzinfo=UTC)
     assert art.tags == ["楼市", "首付", "房贷"]
 
