@@ -39,6 +39,10 @@ WARC_SUFFIXES = (".warc", ".warc.gz")
 # a batch is stored in one transaction and sent to parse in one go
 BATCH_ROWS = 200
 BATCH_BYTES = 32 * 1024 * 1024  # decoded bodies held before a batch is stored
+# Parse should not wait for the import: the first batch is one parse message, the next ones
+# double up to BATCH_ROWS, and a batch is stored after BATCH_SECONDS however full (an archive
+# streamed slowly, or mostly filtered out)
+BATCH_SECONDS = 1.0
 # One statement per batch whatever its size, the columns as arrays (unnest): psycopg prepares
 # it once and sends the bodies in binary, where a multi-row VALUES (SQLAlchemy's executemany)
 # was a new query text of 17 placeholders a row for psycopg to parse at every batch.
@@ -238,22 +242,32 @@ class ImportReport:
 
 
 class _Batch:
-    """Rows waiting to be stored: bounded in rows and in decoded bytes."""
+    """Rows waiting to be stored: bounded in rows, in decoded bytes and in age."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_rows: int = BATCH_ROWS) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         self.bytes = 0
+        self.max_rows = max_rows
+        self.since = 0.0  # monotonic time of the first row
 
     def add(self, row: dict[str, Any]) -> bool:
         """False when this URL is already in the batch (the first record of a URL wins)."""
         if row["url"] in self.rows:
             return False
+        if not self.rows:
+            self.since = time.monotonic()
         self.rows[row["url"]] = row
         self.bytes += row["raw_size"]
         return True
 
     def full(self) -> bool:
-        return len(self.rows) >= BATCH_ROWS or self.bytes >= BATCH_BYTES
+        if not self.rows:
+            return False
+        return (
+            len(self.rows) >= self.max_rows
+            or self.bytes >= BATCH_BYTES
+            or time.monotonic() - self.since >= BATCH_SECONDS
+        )
 
 
 # The bodies arrive Zstandard-compressed, and TOAST tries to compress every value over 2 KB
@@ -357,7 +371,7 @@ class _Import:
         self.on_damage = on_damage
         self.max_body = load_settings().max_body_bytes
         self.report = ImportReport()
-        self.batch = _Batch()
+        self.batch = _Batch(load_settings().batch_size)
         self._posted = time.monotonic()
 
     def flush(self) -> None:
@@ -365,7 +379,7 @@ class _Import:
         self.report.kept += new
         self.report.known += known
         self.report.resent += resent
-        self.batch = _Batch()
+        self.batch = _Batch(min(BATCH_ROWS, 2 * self.batch.max_rows))
 
     def source(self, source: str) -> bool:
         """Every record of one source into the batch (stored as it fills). True at the limit."""
