@@ -2,8 +2,8 @@
 
 A short companion of bench/warc.py for working on the import itself (issue 15): it builds the
 same archive (bench/warc_build.py) or takes one, then runs `manage.py import` in a child
-process on a fresh database `newsflow_intake_<random>` (dropped afterwards) and Redis DB 12
-(flushed before and after; messages wait there, no worker takes them), `--runs` times, and
+process on a fresh database `newsflow_intake_<random>` (dropped afterwards) and Redis DB 15
+(held by a lock key as the tests hold theirs, flushed before and after; messages wait there, no worker takes them), `--runs` times, and
 prints, per run: records per CPU-second of the import process (without the interpreter's
 start, measured on an archive of one record), records per wall second, and the stored bytes
 per kept record (`octet_length(raw_body)`, what PostgreSQL holds before TOAST).
@@ -51,6 +51,11 @@ class Db:
         self.url = make_url(base).set(database=name).render_as_string(False)
         self.redis_url = base_redis.rsplit("/", 1)[0] + f"/{redis_db}"
         self.env = {**os.environ, "DATABASE_URL": self.url, "REDIS_URL": self.redis_url}
+        # the tests' convention (tests/support): a DB number is held by a lock key in DB 0
+        self.locks = redis.Redis.from_url(base_redis.rsplit("/", 1)[0] + "/0")
+        self.lock = f"newsflow:test-db:{redis_db}"
+        if not self.locks.set(self.lock, os.getpid(), nx=True, ex=3600):
+            raise SystemExit(f"Redis DB {redis_db} is held by another run: --redis-db N")
         self.rds = redis.Redis.from_url(self.redis_url)
         self.rds.flushdb()
         self.manage("migrate")
@@ -87,6 +92,7 @@ class Db:
         self.engine.dispose()
         drop_database(self.url)
         self.rds.flushdb()
+        self.locks.delete(self.lock)
 
 
 def profile(db: Db, path: Path, out: str) -> None:
@@ -110,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--warc", type=Path, help="an archive (default: build the bench's)")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--redis-db", type=int, default=12)
+    ap.add_argument("--redis-db", type=int, default=15)
     ap.add_argument("--profile", metavar="OUT.prof")
     ap.add_argument("--registered", action="store_true", help="import with --registered")
     ap.add_argument("--tree", type=Path, action="append", help="run manage.py of this checkout "
