@@ -3,8 +3,8 @@
 A short companion of bench/warc.py for working on the import itself (issue 15): it builds the
 same archive (bench/warc_build.py) or takes one, then runs `manage.py import` in a child
 process on a fresh database `newsflow_intake_<random>` (dropped afterwards) and Redis DB 15
-(held by a lock key as the tests hold theirs, flushed before and after; messages wait there, no worker takes them), `--runs` times, and
-prints, per run: records per CPU-second of the import process (without the interpreter's
+(held by a lock key as the tests hold theirs, flushed before and after; messages wait there,
+no worker takes them), `--runs` times, and prints, per run: records per CPU-second of the import process (without the interpreter's
 start, measured on an archive of one record), records per wall second, and the stored bytes
 per kept record (`octet_length(raw_body)`, what PostgreSQL holds before TOAST).
 
