@@ -156,6 +156,11 @@ def choose_authors(
     found = people(body_bylines, site_names)
     if found or "org-authors" in DISABLED:
         return found
+    if "byline-agencies" not in DISABLED:
+        # a byline that names only an agency ("By Associated Press"): the agency wrote it
+        found = people(printed + body_bylines, site_names, outlets_too=True)
+        if found:
+            return found
     # No person anywhere: the organisation the page declares as author, even the site itself
     # No person anywhere: the organisation declared as author (an agency, a desk, the site
     # itself), unless it is only the branding the <title> carries.

@@ -12,6 +12,8 @@ import codecs
 import re
 from collections.abc import Mapping
 
+import ftfy
+
 from shared.contracts import ParseFailure
 
 
@@ -141,6 +143,27 @@ def _looks_binary(text: str) -> bool:
 
 def decode_html(raw: bytes, headers: Mapping[str, str] | None = None) -> str:
     """Decode an HTML body; raise `UndecodableContent` rather than return mojibake."""
+    return repair_mojibake(_decode(raw, headers))
+
+
+# A Latin-1/cp1252 reading of UTF-8 leaves a lead character (Â Ã â...) followed by a C1
+# control or a cp1252 punctuation sign: "â\x80\x99" or "â€™" for "’", "Ã©" for "é".
+_MOJIBAKE_HINT = re.compile(
+    "[\u00c2-\u00f4]"  # the lead byte of a UTF-8 sequence, read as Latin-1
+    "[\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013-\u203a\u20ac\u2122]"  # a continuation byte, read as Latin-1 or cp1252
+)
+
+
+def repair_mojibake(text: str) -> str:
+    """Text the page itself double-encoded (UTF-8 read as Latin-1 and stored again), repaired by
+    ftfy, which changes only sequences it can prove are mojibake."""
+    if not _MOJIBAKE_HINT.search(text):
+        return text
+    return ftfy.fix_encoding(text)
+
+
+def _decode(raw: bytes, headers: Mapping[str, str] | None) -> str:
     for bom, enc in _BOMS:
         if raw.startswith(bom):
             text = _decode_tolerant(raw[len(bom) :], enc)

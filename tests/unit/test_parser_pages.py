@@ -139,6 +139,19 @@ def test_big5_page_with_hkscs_characters() -> None:
     assert "相關新聞" not in art.body and "版權所有" not in art.body
 
 
+def test_a_page_that_double_encoded_its_own_utf8_is_repaired() -> None:
+    """WCXB 4656 stores "Investor’s" as UTF-8 of its Latin-1 reading ("Investorâ\x80\x99s")."""
+    title = "A DIY Investor’s Guide – “Retirement” Calculators, café"
+    twice = title.encode("utf-8").decode("latin-1").encode("utf-8")
+    page = "<html><head><meta charset='utf-8'><title>{}</title></head><body></body></html>"
+    assert decode_html(page.format(twice.decode("utf-8")).encode("utf-8"), None) == page.format(
+        title
+    )
+    # text that only looks alike stays as written
+    for legit in ("café—bar", "Ça va–oui", "Zürich€", "Élysée : « déjà » 北京"):
+        assert decode_html(legit.encode("utf-8"), None) == legit
+
+
 def test_decode_order_and_failures() -> None:
     text = "Élysée : « déjà » 北京"
     assert decode_html(b"\xef\xbb\xbf" + text.encode("utf-8"), None) == text  # BOM
