@@ -246,10 +246,15 @@ def _cpu(proc: Any) -> float:
 
 
 def run_newsflow(
-    server: DelayServer, urls: list[str], redis_db: int, code: Path | None = None
+    server: DelayServer,
+    urls: list[str],
+    redis_db: int,
+    code: Path | None = None,
+    pyspy: Path | None = None,
 ) -> dict[str, Any]:
     """`code`: another checkout of newsflow (an earlier commit) whose worker and manage.py run
-    instead of this one's, on the same server: the before/after comparison."""
+    instead of this one's, on the same server: the before/after comparison. `pyspy`: sample
+    the worker during the fetch phase with py-spy, raw stacks written there."""
     import psutil
     import redis
     from sqlalchemy import create_engine, text
@@ -291,12 +296,16 @@ def run_newsflow(
         _settle(ps)  # warm-up (connections, imports) finished: not counted per page
         rss = _RssSampler(ps)
         rss.start()
+        spy = _start_pyspy(proc.pid, pyspy) if pyspy is not None else None
         (logdir / "urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
         first = server.count()
         cpu0, t0 = _cpu(ps), time.monotonic()
         _manage(env, "enqueue", "--file", str(logdir / "urls.txt"), code=code)
         _drain(engine, rds, timeout=600)
         wall, cpu = time.monotonic() - t0, _cpu(ps) - cpu0
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)  # py-spy writes its samples and exits
+            spy.wait(60)
         rss.stop.set()
         rss.join()
         with engine.connect() as conn:
@@ -344,10 +353,28 @@ class _RssSampler(threading.Thread):
             self.stop.wait(0.1)
 
 
+def _start_pyspy(pid: int, out: Path) -> subprocess.Popen:
+    """py-spy on the worker (all threads, idle ones left out), raw collapsed stacks."""
+    exe = Path(sys.executable).parent / "py-spy"
+    if not exe.exists():
+        exe = Path(shutil.which("py-spy") or ROOT / ".venv-bench" / "bin" / "py-spy")
+    out.mkdir(parents=True, exist_ok=True)
+    spy = subprocess.Popen(
+        [str(exe), "record", "--pid", str(pid), "--format", "raw", "--rate", "250",
+         "--threads", "--nonblocking", "--output", str(out / f"fetch-{pid}.txt")],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(1.0)  # attached
+    return spy
+
+
 def _old_worker(code: Path, env: dict[str, str], name: str, log: Path) -> subprocess.Popen:
     app = "shared.celery_app" if (code / "shared" / "celery_app.py").exists() else (
         "shared.runtime.celery_app")  # fmt: skip
-    cmd = [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", "fetch", "-P", "solo",
+    pool = ["-P", "solo"]  # the sequential fetch task; a checkout with the downloader: threads
+    if (code / "services" / "fetcher" / "downloader.py").exists():
+        pool = ["-P", "threads", "-c", env.get("NEWSFLOW_FETCH_BATCHES") or "8"]
+    cmd = [sys.executable, "-m", "celery", "-A", app, "worker", "-Q", "fetch", *pool,
            "-n", f"{name}@%h", "--loglevel", "INFO"]  # fmt: skip
     return subprocess.Popen(cmd, cwd=code, env=env, stdout=open(log, "w"),
                             stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
@@ -478,7 +505,25 @@ def main(argv: list[str] | None = None) -> int:
                     default=Path(os.environ.get("NEWSFLOW_BENCH_DATA", DEFAULT_DATA)))  # fmt: skip
     ap.add_argument("--redis-db", type=int, default=13)
     ap.add_argument("--no-scrapy", action="store_true")
-    ap.add_argument("--before", type=Path, help="an earlier checkout, measured on the same server")
+    ap.add_argument(
+        "--before",
+        type=Path,
+        action="append",
+        default=[],
+        help="an earlier checkout, measured on the same server (repeatable)",
+    )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="newsflow runs per checkout, interleaved (load changes during a run)",
+    )
+    ap.add_argument(
+        "--py-spy",
+        type=Path,
+        metavar="DIR",
+        help="sample the worker with py-spy during the fetch phase (raw stacks)",
+    )
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the workers on the way out
     pages = load_pages(args.data)
@@ -491,9 +536,10 @@ def main(argv: list[str] | None = None) -> int:
         server.start()
         urls = server.urls(per_host)
         label = f"{n_hosts} hosts x {per_host} @ {delay:g} s"
-        runs = [("", None)] + ([(" before", args.before)] if args.before else [])
-        for tag, code in runs:
-            nf = run_newsflow(server, urls, args.redis_db, code)
+        runs = [("", None)] + [(f" before ({b.name})", b) for b in args.before]
+        for tag, code in runs * max(1, args.repeat):
+            spy = args.py_spy / (code.name if code else "current") if args.py_spy else None
+            nf = run_newsflow(server, urls, args.redis_db, code, pyspy=spy)
             print(row(f"newsflow{tag}, one fetch worker ({label})", nf), flush=True)
             print(f"  closest same-host pair: {nf.get('closest')}")
             if nf["states"].get("fetched", 0) != len(urls):

@@ -3,11 +3,13 @@
 `run_batch()` takes the pages of one batch and yields their outcomes as they finish. Requests run
 on a process-wide pool of download threads (`Downloads`: at most `concurrency` in flight in the
 process, whatever the number of batches running at once); the calling thread schedules by host
-(`schedule.HostSchedule`): before a request it takes a capacity token, then a slot in the host's
-shared rate limit (Redis), and only then hands the request to a thread, so a request never waits
-for a thread after its slot was granted (that would squeeze two requests of a host closer than
-the rate allows). A host's robots.txt, when not cached yet, is fetched first, through the same
-slot, and the host's pages wait for it; the other hosts go on meanwhile.
+(`schedule.HostSchedule`): before a request it takes a capacity token and a place for the host,
+then hands the attempt to a thread, which takes the host's slot in the shared rate limit (Redis)
+right before the request is written (gate.Slot). The process keeps, per host, when its next slot
+opens (`Downloads.note_free`): set when an attempt starts (one interval on), corrected when its
+request has left or the limit said busy, so the batches of a process do not race each other for
+a host's slot (the loser would only find it taken). A host's robots.txt, when not cached yet, is
+fetched first, through the same slot, and the host's pages wait for it; the other hosts go on.
 
 Blocking I/O on threads rather than an event loop: the fetch path (SSRF-guarded urllib3
 connections, the socket deadline watchdog, the bounded decoder) stays the one `http.fetch`, and
@@ -183,9 +185,12 @@ class _Batch:
                 return
             page = self.sched.pop(host)
             self.sched.started(host)
-            # the host cannot be free again before one interval from now: no attempt before
-            # (a Crawl-delay or another worker may make it longer; the attempt then says so)
-            self.sched.hold(host, time.monotonic() + self.gate.base_interval(host))
+            # the host cannot be free again before one interval from now: no attempt before,
+            # in this batch nor in the process's others (which would only find the slot taken);
+            # a Crawl-delay or another worker may make it longer: the attempt then says so
+            until = time.monotonic() + self.gate.base_interval(host)
+            self.sched.hold(host, until)
+            self.pool.note_free(host, until)
 
             def done(value: Any, error: BaseException | None, host=host, page=page) -> None:
                 self.finished.put((host, page, value, error))
@@ -206,7 +211,9 @@ class _Batch:
             slot = self.gate.slot(host, crawl_delay)
             return "page", (self.fetch_page(page, slot), slot.free_at)
         except HostBusy as busy:  # nothing was sent: wait for the slot, not an attempt
-            return "wait", busy.retry_after or 0.0
+            wait = busy.retry_after or 0.0
+            self.pool.note_free(host, time.monotonic() + wait)  # the other batches too
+            return "wait", wait
 
     # ------------------------------------------------------------------ finished attempts
     def complete(self, item: tuple) -> Iterator[Outcome]:

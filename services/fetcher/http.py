@@ -7,6 +7,9 @@
 from __future__ import annotations
 
 import dataclasses
+import heapq
+import itertools
+import os
 import threading
 import time
 import zlib
@@ -110,9 +113,20 @@ class _SendHooksMixin:
         _sent.hooks = None
         if hooks is not None and hooks[0] is not None:
             hooks[0](hooks[1])
+        # a new connection: not connected yet (plain HTTP connects inside request()), or
+        # connected (TLS, before request()) but not the socket of this object's last request
+        sock = getattr(self, "sock", None)
+        _sent.fresh = sock is None or sock is not getattr(self, "_last_sock", None)
         super().request(*args, **kwargs)  # type: ignore[misc]
+        self._last_sock = getattr(self, "sock", None)
         if hooks is not None and hooks[2] is not None:
             hooks[2]()
+
+
+def sent_on_new_connection() -> bool:
+    """Whether the request this thread has just written (in an `after_send` hook) opened its
+    connection, rather than reusing a kept-alive one."""
+    return bool(getattr(_sent, "fresh", False))
 
 
 def make_session(
@@ -392,6 +406,61 @@ class _Deadline:
         return self.end - time.monotonic()
 
 
+class _Watchdog:
+    """One thread for the total deadline of every fetch in the process: at its deadline a
+    fetch's SocketWatch fires (its sockets are shut down). A Timer thread per fetch cost a thread
+    start and exit per request; here arming is a heap push, and the thread wakes only for the
+    earliest deadline (fetches that end in time are disarmed, and skipped when they come up).
+    """
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # the thread does not survive a fork
+
+    def _reset(self) -> None:
+        self._cond = threading.Condition()
+        self._heap: list[list[Any]] = []  # [monotonic deadline, sequence, SocketWatch or None]
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, at: float, watch: SocketWatch) -> list[Any]:
+        entry = [at, next(self._seq), watch]
+        with self._cond:
+            heapq.heappush(self._heap, entry)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="fetch-deadlines",
+                                                daemon=True)  # fmt: skip
+                self._thread.start()
+            elif self._heap[0] is entry:  # earlier than what the thread waits for
+                self._cond.notify()
+        return entry
+
+    def disarm(self, entry: list[Any]) -> None:
+        entry[2] = None  # left in the heap until its time comes; nothing fires then
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                due = []
+                while self._heap and (self._heap[0][2] is None or self._heap[0][0] <= now):
+                    watch = heapq.heappop(self._heap)[2]
+                    if watch is not None:
+                        due.append(watch)
+                if due:
+                    self._cond.release()
+                    try:
+                        for watch in due:
+                            watch.fire()
+                    finally:
+                        self._cond.acquire()
+                    continue
+                self._cond.wait(self._heap[0][0] - now if self._heap else None)
+
+
+_watchdog = _Watchdog()
+
+
 @dataclasses.dataclass
 class _Call:
     """One fetch() call: its settings, limits and the state shared by its redirect hops."""
@@ -471,11 +540,10 @@ def fetch(
         max_ratio, check_content_type, before_hop, before_send, after_send,
     )  # fmt: skip
     split_url(url)  # InvalidURL / BadScheme before anything else
-    timer = threading.Timer(max(0.0, call.deadline.remaining()), call.watch.fire)
-    timer.daemon = True
+    timer: list[Any] | None = None
     try:
         with call.watch:
-            timer.start()
+            timer = _watchdog.arm(call.deadline.end, call.watch)
             return _follow(call)
     except (FetchError, InvalidURL) as exc:
         if call.watch.fired and isinstance(exc, ConnectionFailed):
@@ -488,7 +556,8 @@ def fetch(
     except Exception as exc:
         raise _translate(exc, call.current, call.watch) from exc
     finally:
-        timer.cancel()
+        if timer is not None:
+            _watchdog.disarm(timer)
 
 
 def _follow(call: _Call) -> FetchResult:

@@ -19,9 +19,11 @@ since Protego matches a group when its name is a substring of what we pass.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -92,6 +94,62 @@ def _decide(
     )
 
 
+@lru_cache(maxsize=4096)
+def cached_origin(url: str) -> str:
+    return origin(url)  # the pages of a site ask for it again and again
+
+
+class RobotsMemo:
+    """robots.txt entries held in this process, shared by the fetch batches running in it at
+    once (each makes its own RobotsCache), and the origins one of its threads is fetching now.
+
+    Kept while some batch is using it (`in_use`), each entry for the cache's `memo_seconds`;
+    forgotten when the last batch ends, so a robots.txt changed in Redis (a test resetting its
+    state) is read again by the next batch, as with a memo per batch.
+    """
+
+    def __init__(self) -> None:
+        self.entries: dict[str, tuple[float, dict[str, Any]]] = {}
+        self.flights: dict[str, threading.Event] = {}
+        self.lock = threading.Lock()
+        self.users = 0
+
+    @contextmanager
+    def in_use(self) -> Iterator[None]:
+        with self.lock:
+            self.users += 1
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.users -= 1
+                if self.users == 0:
+                    self.entries.clear()
+                elif len(self.entries) > 10_000:  # forget the expired, keep the memo small
+                    now = time.monotonic()
+                    self.entries = {o: e for o, e in self.entries.items() if e[0] > now}
+
+    @contextmanager
+    def flight(self, org: str, wait: float) -> Iterator[bool]:
+        """Whether this thread is the one to look `org` up (True); otherwise (False) another
+        thread of the process was, and it has finished or `wait` seconds have passed."""
+        with self.lock:
+            event = self.flights.get(org)
+            mine = event is None
+            if mine:
+                event = self.flights[org] = threading.Event()
+        if not mine:
+            event.wait(wait)  # no polling: woken when the other thread has the entry
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            with self.lock:
+                self.flights.pop(org, None)
+            event.set()
+
+
 def _text(value: Any) -> str | None:
     if value is None:
         return None
@@ -105,7 +163,9 @@ class RobotsCache:
     content-type check off. Only one worker fetches a given robots.txt at a time (a short Redis
     lock); the others wait for its result up to `lock_wait` seconds, then fetch themselves.
     `memo_seconds` > 0 also keeps entries in this object for that long (a fetch batch makes one
-    cache object, so its pages of one site cost one Redis read, not one each).
+    cache object, so its pages of one site cost one Redis read, not one each); with `memo`, in a
+    RobotsMemo shared with the other batches of the process, whose threads then also wait for
+    each other's fetch of a robots.txt instead of polling the Redis lock.
     """
 
     def __init__(
@@ -118,10 +178,12 @@ class RobotsCache:
         error_ttl: int = ERROR_TTL,
         lock_wait: float | None = None,
         memo_seconds: float = 0.0,
+        memo: RobotsMemo | None = None,
     ) -> None:
         self.redis = redis
         self.memo_seconds = memo_seconds
-        self._memo: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._shared = memo
+        self._memo: dict[str, tuple[float, dict[str, Any]]] = memo.entries if memo else {}
         self.settings = settings or load_settings()
         self.prefix = prefix
         self.error_ttl = error_ttl
@@ -146,7 +208,7 @@ class RobotsCache:
         ua = user_agent or self.settings.user_agent
         if not self.settings.obey_robots:
             return RobotsDecision(True, None, source="not-obeyed")
-        entry = self.entry(origin(url))
+        entry = self.entry(cached_origin(url))
         kind = entry["kind"]
         status = entry.get("status")
         if kind in ("rules", "stale-rules"):
@@ -161,9 +223,17 @@ class RobotsCache:
             memo = self._memo.get(org)
             if memo is not None and memo[0] > time.monotonic():
                 return memo[1]
-            entry = self._entry(org)
-            self._memo[org] = (time.monotonic() + self.memo_seconds, entry)
-            return entry
+            if self._shared is None:
+                entry = self._entry(org)
+                self._memo[org] = (time.monotonic() + self.memo_seconds, entry)
+                return entry
+            with self._shared.flight(org, self.lock_wait) as mine:
+                memo = None if mine else self._memo.get(org)
+                if memo is not None and memo[0] > time.monotonic():
+                    return memo[1]  # another thread of the process fetched it meanwhile
+                entry = self._entry(org)
+                self._memo[org] = (time.monotonic() + self.memo_seconds, entry)  # before waking
+                return entry
         return self._entry(org)
 
     def cached(self, org: str) -> dict[str, Any] | None:
@@ -257,9 +327,12 @@ class RobotsCache:
             # utf-8-sig: a BOM would otherwise glue itself to the first "User-agent" line.
             body = result.body[:ROBOTS_MAX_BYTES].decode("utf-8-sig", "replace")
             entry = {"kind": "rules", "status": result.status, "body": body}
-            self.redis.set(self._key("good", org), body, ex=LAST_GOOD_TTL)
         entry["fetched_at"] = time.time()
-        self.redis.set(self._key("entry", org), json.dumps(entry), ex=ttl)
+        pipe = self.redis.pipeline(transaction=False)  # one round trip for both
+        if entry["kind"] == "rules":
+            pipe.set(self._key("good", org), entry["body"], ex=LAST_GOOD_TTL)
+        pipe.set(self._key("entry", org), json.dumps(entry), ex=ttl)
+        pipe.execute()
         return entry
 
     def _error_ttl(self, exc: FetchError) -> int:

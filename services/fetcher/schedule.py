@@ -39,12 +39,15 @@ class HostSchedule:
     def __init__(self, per_host: int = 1) -> None:
         self.per_host = max(1, per_host)
         self._hosts: dict[str, _Host] = {}
+        self._waiting = 0  # pages not started yet, over all hosts (done() runs every wake-up)
+        self._in_flight = 0
 
     def add(self, host: str, page: Page) -> None:
         entry = self._hosts.get(host)
         if entry is None:
             entry = self._hosts[host] = _Host(deque(), order=len(self._hosts))
         entry.pages.append(page)
+        self._waiting += 1
 
     def _ready(self, entry: _Host) -> bool:
         return bool(entry.pages) and not entry.blocked and entry.in_flight < self.per_host
@@ -67,11 +70,14 @@ class HostSchedule:
         return self._hosts[host].pages[0]
 
     def pop(self, host: str) -> Page:
-        return self._hosts[host].pages.popleft()
+        page = self._hosts[host].pages.popleft()
+        self._waiting -= 1
+        return page
 
     def put_back(self, host: str, page: Page) -> None:
         """`page` goes first again (its attempt only fetched robots.txt or found the host busy)."""
         self._hosts[host].pages.appendleft(page)
+        self._waiting += 1
 
     def hold(self, host: str, until: float, *, exact: bool = False) -> None:
         """Do not start a request to `host` before `until`; an existing later hold stays,
@@ -87,15 +93,18 @@ class HostSchedule:
 
     def started(self, host: str) -> None:
         self._hosts[host].in_flight += 1
+        self._in_flight += 1
 
     def finished(self, host: str) -> None:
         self._hosts[host].in_flight -= 1
+        self._in_flight -= 1
 
     def drain(self, host: str) -> list[Page]:
         """Take every page still waiting for `host` (to hand them back to the queue)."""
         entry = self._hosts[host]
         pages = list(entry.pages)
         entry.pages.clear()
+        self._waiting -= len(pages)
         return pages
 
     def waiting_for(self, host: str) -> int:
@@ -104,10 +113,10 @@ class HostSchedule:
 
     def waiting(self) -> int:
         """Pages not started yet."""
-        return sum(len(e.pages) for e in self._hosts.values())
+        return self._waiting
 
     def in_flight(self) -> int:
-        return sum(e.in_flight for e in self._hosts.values())
+        return self._in_flight
 
     def done(self) -> bool:
-        return self.waiting() == 0 and self.in_flight() == 0
+        return self._waiting == 0 and self._in_flight == 0

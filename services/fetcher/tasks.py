@@ -19,7 +19,7 @@ from services.fetcher.discovery import parse_feed, parse_sitemap
 from services.fetcher.downloader import Outcome, downloads, run_batch
 from services.fetcher.errors import HostBusy
 from services.fetcher.failures import is_transient, verdict
-from services.fetcher.gate import HostGate, shared_session
+from services.fetcher.gate import HostGate, batch_gate, shared_session
 from services.fetcher.hints import feed_item_hint, sitemap_hints, teaser_hint
 from services.fetcher.http import fetch as http_fetch
 from services.fetcher.schedule import Page
@@ -68,17 +68,17 @@ def fetch(self: Task, document_ids: list[int]) -> str:
     claimed = pages(claim(document_ids, self.request.id, settings.lease_seconds))
     batch = _Batch(settings, claimed)
     batch.outcomes["skipped"] = len(document_ids) - len(claimed)
-    gate = HostGate(get_redis(), settings, shared_session(settings))
+    pool = downloads(settings.fetch_concurrency)
     try:
-        for outcome in run_batch(
-            claimed, gate=gate, fetch_page=_page_fetcher(settings, gate),
-            pool=downloads(settings.fetch_concurrency), per_host=settings.fetch_per_host,
-            fatal=INFRA_ERRORS,
-        ):  # fmt: skip
-            beat()
-            if outcome is not None:
-                batch.settle(outcome)
-            batch.flush(due_only=True)
+        with batch_gate(get_redis(), settings, shared_session(settings), pool.note_free) as gate:
+            for outcome in run_batch(
+                claimed, gate=gate, fetch_page=_page_fetcher(settings, gate), pool=pool,
+                per_host=settings.fetch_per_host, fatal=INFRA_ERRORS,
+            ):  # fmt: skip
+                beat()
+                if outcome is not None:
+                    batch.settle(outcome)
+                batch.flush(due_only=True)
     except INFRA_ERRORS:
         batch.flush()  # keep what is done; StageTask retries the batch after an outage
         raise

@@ -225,3 +225,45 @@ def test_deadline_still_enforced_after_nested_robots_fetch(
     while not sent and time.monotonic() < deadline:
         time.sleep(0.05)  # the server notices the hang-up on its next write
     assert sent and sent[0] < 60  # the client cut the connection; it did not wait it out
+
+
+def test_batches_of_a_process_share_robots_and_fetch_it_once(
+    srv: LocalServer, r: redis.Redis
+) -> None:
+    """RobotsMemo: the batches running at once in a worker (one RobotsCache each) wait for each
+    other's fetch of a robots.txt instead of polling the Redis lock, then read it from memory;
+    when the last batch ends the memo is forgotten, so a changed entry is read again."""
+    from services.fetcher.robots import RobotsMemo
+
+    def slow_robots(req: Request) -> None:
+        time.sleep(0.3)
+        req.respond(200, ROBOTS.encode(), {"Content-Type": "text/plain"})
+
+    srv.route("/robots.txt", slow_robots)
+    memo = RobotsMemo()
+    results: list[bool] = []
+    start = threading.Barrier(4)
+
+    def batch() -> None:
+        cache = RobotsCache(r, settings=cfg(), memo_seconds=30.0, memo=memo)
+        with memo.in_use():
+            start.wait()
+            results.append(cache.check(srv.url("/n")).allowed)
+            results.append(cache.check(srv.url("/secret")).allowed)
+            start.wait()  # every batch is still running: the entry is in the memo
+
+    threads = [threading.Thread(target=batch) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert results.count(True) == 4 and results.count(False) == 4
+    assert srv.hits("/robots.txt") == 1
+    assert memo.entries == {} and memo.flights == {}  # the last batch ended: forgotten
+
+    r.flushdb()  # robots.txt changed meanwhile (a test resetting Redis): read again
+    srv.route("/robots.txt", static(b"User-agent: *\nDisallow: /n\n", content_type="text/plain"))
+    cache = RobotsCache(r, settings=cfg(), memo_seconds=30.0, memo=memo)
+    with memo.in_use():
+        assert not cache.check(srv.url("/n")).allowed
+    assert srv.hits("/robots.txt") == 2

@@ -5,6 +5,7 @@ back, Retry-After pausing a host, outages stopping the batch."""
 from __future__ import annotations
 
 import threading
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -145,3 +146,46 @@ def test_a_url_without_a_host_fails_alone():
     }
     assert isinstance(outcomes[0].error, E.InvalidURL)
     assert outcomes[1].result is not None
+
+
+def test_batches_sharing_the_process_pool_do_not_race_for_a_hosts_slot():
+    """Two batches with pages of the same host: once one has started an attempt, the other
+    holds the host for the interval instead of trying too (which could only find the slot
+    taken), and an attempt's send is known to every batch at once."""
+
+    class SpacedGate(Gate):
+        def __init__(self) -> None:
+            super().__init__()
+            self.known = {"a.example"}
+            self.takes: list[float] = []
+
+        def take(self, host: str) -> None:
+            with self.lock:
+                now = time.monotonic()
+                if self.takes and now - self.takes[-1] < 0.2:
+                    self.events.append((host, "busy"))
+                    raise E.HostBusy(f"{host} busy", retry_after=0.2 - (now - self.takes[-1]))
+                self.takes.append(now)
+
+        def base_interval(self, host: str) -> float:
+            return 0.2
+
+    gate = SpacedGate()
+    pool = Downloads(8)
+    fetch_page = page_fetcher(gate)
+    results: list[list[Outcome]] = []
+
+    def batch(n: int) -> None:
+        batch = [Page(n * 10 + i, f"https://a.example/{n}/{i}") for i in range(2)]
+        out = run_batch(batch, gate=gate, fetch_page=fetch_page, pool=pool, per_host=2)
+        results.append([o for o in out if o is not None])
+
+    threads = [threading.Thread(target=batch, args=(n,)) for n in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert sorted(len(r) for r in results) == [2, 2]
+    assert all(o.result is not None for r in results for o in r)
+    assert ("a.example", "busy") not in gate.events, gate.events
+    assert all(b - a >= 0.2 for a, b in zip(gate.takes, gate.takes[1:], strict=False))

@@ -439,3 +439,41 @@ def test_https_keeps_hostname_verification(tls_files: tuple[str, str]) -> None:
         # and untrusted by default
         with pytest.raises(E.ConnectionFailed):
             fetch(f"https://localhost:{tls.port}/s", settings=s2)
+
+
+def test_one_watchdog_thread_serves_every_deadline() -> None:
+    """The total deadline of every fetch is kept by one thread: an earlier deadline armed after
+    a later one still fires on time, a disarmed one never fires, and fetches start no thread."""
+    import threading
+
+    from services.fetcher.http import _Watchdog
+    from services.fetcher.ssrf import SocketWatch
+
+    dog = _Watchdog()
+    late, early, disarmed = SocketWatch(), SocketWatch(), SocketWatch()
+    dog.arm(time.monotonic() + 60, late)
+    dog.disarm(dog.arm(time.monotonic() + 0.05, disarmed))
+    dog.arm(time.monotonic() + 0.1, early)
+    deadline = time.monotonic() + 5
+    while not early.fired and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert early.fired and not late.fired and not disarmed.fired
+    before = threading.active_count()
+    for _ in range(20):
+        dog.disarm(dog.arm(time.monotonic() + 30, SocketWatch()))
+    assert threading.active_count() == before
+
+
+def test_after_send_knows_whether_the_request_opened_its_connection(srv: LocalServer) -> None:
+    """The rate limit restarts with more slack after a request that opened its connection (the
+    server reads it later than one on a kept-alive connection): after_send can tell which."""
+    from services.fetcher.http import sent_on_new_connection
+
+    srv.route("/a", static(HTML))
+    shared = make_session(cfg(), per_host=1)  # keep-alive, as the downloader's
+    fresh: list[bool] = []
+    for _ in range(3):
+        fetch(srv.url("/a"), settings=cfg(), session=shared,
+              after_send=lambda: fresh.append(sent_on_new_connection()))  # fmt: skip
+    assert fresh[0] is True
+    assert fresh[1:] == [False, False]  # the kept-alive connection
