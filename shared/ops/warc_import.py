@@ -270,35 +270,14 @@ class _Batch:
         )
 
 
-# The bodies arrive Zstandard-compressed, and TOAST tries to compress every value over 2 KB
-# again: with pglz (PostgreSQL's default) that attempt is about half the server's time on an
-# import batch, with LZ4 a few percent, and either way the value is stored as it came (nothing
-# to gain). For this transaction only; a server built without LZ4 keeps its default.
-_LZ4_TOAST = "SET LOCAL default_toast_compression = lz4"
-_HAS_LZ4: dict[str, bool] = {}  # per database URL
-
-
-def _lz4_toast(conn: Any) -> bool:  # noqa: ANN401 (a SQLAlchemy Connection)
-    key = str(conn.engine.url)
-    if key not in _HAS_LZ4:
-        _HAS_LZ4[key] = bool(
-            conn.exec_driver_sql(
-                "SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
-                "WHERE name = 'default_toast_compression'"
-            ).scalar()
-        )
-    return _HAS_LZ4[key]
-
-
 def store_batch(rows: list[dict[str, Any]], send: bool = True) -> tuple[int, int, int]:
     """Store the rows whose URL is unknown, send them to parse; send again the known ones still
     at `fetched`. Returns (new, known, resent)."""
     if not rows:
         return 0, 0, 0
     with session_scope() as db:
+        # raw_body is stored as it comes: no second compression (migration 0006)
         conn = db.connection()
-        if _lz4_toast(conn):
-            conn.exec_driver_sql(_LZ4_TOAST)
         known = conn.exec_driver_sql(_KNOWN, ([r["url"] for r in rows],)).all()
         waiting = [doc_id for _, doc_id, at_fetched in known if at_fetched]
         seen = {url for url, _, _ in known}

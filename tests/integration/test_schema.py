@@ -69,5 +69,11 @@ def test_models_and_migrations_agree_and_round_trip(scratch_database):
         tables = set(inspect(engine).get_table_names())
         assert {"documents", "articles", "entities", "article_entities", "feeds"} <= tables
         assert {"publishers", "cited_sources", "article_cited_sources"} <= tables
+        with engine.connect() as conn:  # compressed raw bodies are not compressed again (0006)
+            storage = conn.exec_driver_sql(
+                "SELECT attstorage FROM pg_attribute "
+                "WHERE attrelid = 'documents'::regclass AND attname = 'raw_body'"
+            ).scalar()
+        assert storage == "e"
     finally:
         engine.dispose()
