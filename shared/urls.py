@@ -175,12 +175,15 @@ def _host(parts: SplitResult) -> str:
     return _normalize_host(f"[{host}]" if ":" in host else host)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def split_url(url: str) -> SplitResult:
     """`urlsplit` that raises InvalidURL/BadScheme instead of returning junk."""
     if not isinstance(url, str):
         raise InvalidURL(f"URL must be a string, got {type(url).__name__}")
     url = url.strip()
-    if not url or any(ord(c) < 0x20 or ord(c) == 0x7F for c in url):
+    if not url or _CONTROL.search(url):
         raise InvalidURL(f"empty URL or control characters in {url!r}", url=url)
     try:
         parts = urlsplit(url)
