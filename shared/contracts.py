@@ -136,6 +136,8 @@ class PublisherInfo:
 class Enrichment:
     entities: list[EntityMention] = field(default_factory=list)
     cited_sources: list[CitedSource] = field(default_factory=list)
+    # outlets named only in picture credits (图/新华社, Photo: AFP): credited, not cited
+    credited_sources: list[CitedSource] = field(default_factory=list)
     enricher: str = ""  # name/version of the enricher
     # what the store boundary had to clean or cap (shared.sanitize), added to the article's flags
     flags: list[str] = field(default_factory=list)

@@ -226,6 +226,9 @@ class ArticleCitedSource(Base):
     source_id: Mapped[int] = mapped_column(
         ForeignKey("cited_sources.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+    # "cited": given as the source of what the article reports; "credit": named only in a
+    # picture credit (图/新华社, Photo: AFP), which is not a citation
+    role: Mapped[str] = mapped_column(String(8), primary_key=True, server_default="cited")
     # the name as the article's language gives it ("朝中社"), the canonical record keeps name_en
     name: Mapped[str] = mapped_column(Text)
     mentions: Mapped[int] = mapped_column(Integer)

@@ -289,6 +289,7 @@ def sanitize_enrichment(enrichment: Enrichment) -> tuple[Enrichment, list[str]]:
     cleaned = Enrichment(
         entities=_entities(enrichment.entities, flags),
         cited_sources=_sources(enrichment.cited_sources, flags),
+        credited_sources=_sources(enrichment.credited_sources, flags),
         enricher=clean_text(enrichment.enricher or "", flags)[:MAX_SHORT],
     )
     return cleaned, flags.items

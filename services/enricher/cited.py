@@ -196,18 +196,9 @@ def cited_sources(
         if is_citation(text, h.start, h.end):
             counts[h.publisher.domain] = counts.get(h.publisher.domain, 0) + 1
             pubs[h.publisher.domain] = h.publisher
-    out: list[CitedSource] = []
-    for dom, n in counts.items():
-        pub = pubs[dom]
-        lang = language
-        if language == "zh" and traditional:
-            lang = "zh-Hant"
-        # the agency's own name (新华社), not its website's edition name (新华网)
-        names = dict(pub.names)
-        name = names.get(lang) or names.get(language) or pub.name_in(lang)
-        if traditional and to_traditional and any("\u4e00" <= c <= "\u9fff" for c in name):
-            name = to_traditional(name)
-        out.append(CitedSource(name, pub.name_en, pub.country, kind_of(pub), n))
+    out = [
+        _record(pubs[dom], n, language, traditional, to_traditional) for dom, n in counts.items()
+    ]
     # 《X报》 + a reporting verb: a newspaper that is not in the registry
     known = {c.name for c in out}
     extra: dict[str, int] = {}
@@ -224,3 +215,32 @@ def cited_sources(
         out.append(CitedSource(name, name, None, outlet_kind(name), n))
     out.sort(key=lambda c: (-c.mentions, c.name))
     return out
+
+
+def credited_sources(
+    text: str, hits: list[Hit], language: str, traditional: bool, to_traditional
+) -> list[CitedSource]:
+    """Registry outlets named in a picture credit (图/新华社, Photo: AFP, REUTERS/Name,
+    新华社记者 张三 摄): credited for the picture, which is not a citation of the story."""
+    counts: dict[str, int] = {}
+    pubs: dict[str, Publisher] = {}
+    for h in hits:
+        if is_photo_credit(text, h.start, h.end):
+            counts[h.publisher.domain] = counts.get(h.publisher.domain, 0) + 1
+            pubs[h.publisher.domain] = h.publisher
+    out = [
+        _record(pubs[dom], n, language, traditional, to_traditional) for dom, n in counts.items()
+    ]
+    out.sort(key=lambda c: (-c.mentions, c.name))
+    return out
+
+
+def _record(pub: Publisher, mentions: int, language: str, traditional: bool, to_traditional):
+    """The outlet's record under its own name in the article's language (新华社, not its
+    website's edition name 新华网)."""
+    lang = "zh-Hant" if language == "zh" and traditional else language
+    names = dict(pub.names)
+    name = names.get(lang) or names.get(language) or pub.name_in(lang)
+    if traditional and to_traditional and any("\u4e00" <= c <= "\u9fff" for c in name):
+        name = to_traditional(name)
+    return CitedSource(name, pub.name_en, pub.country, kind_of(pub), mentions)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from services.enricher import crf, latin_rules, ner, zh_rules
 from services.enricher import rules as R
-from services.enricher.cited import Hit, cited_sources
+from services.enricher.cited import Hit, cited_sources, credited_sources
 from services.enricher.entities import build_entities
 from services.enricher.gazetteer import get_gazetteer, is_cjk
 from services.enricher.lac_batch import get_model
@@ -242,7 +242,15 @@ def enrich_many(
         # names outside the registry (the model may read "Dhaka Tribune" as a place)
         orgs = [(c.start, c.end) for c in chosen if c.type in ("ORG", "LOC") and c.gaz < 0]
         cited = cited_sources(p.text, hits, p.lang, p.trad, own, gaz.traditional, orgs)
-        out.append(Enrichment(entities=mentions, cited_sources=cited, enricher=ENRICHER_VERSION))
+        credited = credited_sources(p.text, hits, p.lang, p.trad, gaz.traditional)
+        out.append(
+            Enrichment(
+                entities=mentions,
+                cited_sources=cited,
+                credited_sources=credited,
+                enricher=ENRICHER_VERSION,
+            )
+        )
     return out
 
 

@@ -84,12 +84,17 @@ def store_enrichments(
                 for e in res.entities
             ],
         )
-    source_rows = [
-        {"name_en": c.name_en, "name": c.name, "country": c.country, "kind": c.kind}
-        for _, res, _ in done
-        for c in res.cited_sources
+    links = [
+        (article_id, role, c)
+        for article_id, res, _ in done
+        for role, sources in (("cited", res.cited_sources), ("credit", res.credited_sources))
+        for c in sources
     ]
-    if source_rows:
+    if links:
+        source_rows = [
+            {"name_en": c.name_en, "name": c.name, "country": c.country, "kind": c.kind}
+            for _, _, c in links
+        ]
         source_ids = _upsert_returning(db, CitedSource, source_rows, ["name_en"])
         db.execute(
             insert(ArticleCitedSource.__table__),
@@ -97,11 +102,11 @@ def store_enrichments(
                 {
                     "article_id": article_id,
                     "source_id": source_ids[(c.name_en,)],
+                    "role": role,
                     "name": c.name,
                     "mentions": c.mentions,
                 }
-                for article_id, res, _ in done
-                for c in res.cited_sources
+                for article_id, role, c in links
             ],
         )
     db.execute(

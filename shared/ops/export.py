@@ -60,16 +60,8 @@ def article_record(a: Article) -> dict[str, Any]:
             }
             for link in sorted(a.entity_links, key=lambda x: (-x.mentions, x.entity.name))
         ],
-        "cited_sources": [
-            {
-                "name": link.name,
-                "name_en": link.source.name_en,
-                "country": link.source.country,
-                "kind": link.source.kind,
-                "mentions": link.mentions,
-            }
-            for link in sorted(a.source_links, key=lambda x: -x.mentions)
-        ],
+        "cited_sources": _sources(a, "cited"),
+        "credited_sources": _sources(a, "credit"),
         "state": a.document.state.value,
         "attempts": a.document.attempts,
         "fetched_at": iso_z(a.document.fetched_at),
@@ -81,6 +73,21 @@ def article_record(a: Article) -> dict[str, Any]:
         "extractor_version": a.extractor_version,
         "enricher_version": a.enricher_version,
     }
+
+
+def _sources(a: Article, role: str) -> list[dict[str, Any]]:
+    """The article's outlets in one role: "cited" (its sources) or "credit" (picture credits)."""
+    return [
+        {
+            "name": link.name,
+            "name_en": link.source.name_en,
+            "country": link.source.country,
+            "kind": link.source.kind,
+            "mentions": link.mentions,
+        }
+        for link in sorted(a.source_links, key=lambda x: -x.mentions)
+        if link.role == role
+    ]
 
 
 def iter_articles(since: datetime | None = None, batch: int = 500) -> Iterator[dict[str, Any]]:

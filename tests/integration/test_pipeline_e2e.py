@@ -92,6 +92,9 @@ def test_urls_and_snapshots_flow_through_three_workers(clean_db, workers, site):
     zh_names = {(e["name"], e["type"]) for e in zh["entities"]}
     assert ("王毅", "PER") in zh_names and ("北京", "LOC") in zh_names
     assert {"新华社", "路透社"} <= {c["name"] for c in zh["cited_sources"]}
+    # a picture credit is its own field (role 'credit'), not a citation
+    assert [c["name"] for c in zh["credited_sources"]] == ["法新社"]
+    assert "法新社" not in {c["name"] for c in zh["cited_sources"]}
     for e in zh["entities"]:
         for start, end in e["offsets"]:
             assert zh["body"][start:end]  # offsets point into the body

@@ -47,6 +47,21 @@ def test_photo_credits_and_mentions_are_not_citations(text: str, language: str) 
     assert cited(text, language) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "language", "want"),
+    [
+        ("（新华社记者 张三 摄）", "zh", ["Xinhua"]),
+        ("图/法新社", "zh", ["AFP"]),
+        ("Photo: AFP", "en", ["AFP"]),
+        ("(Photo by John Smith/AFP via Getty Images)", "en", ["AFP"]),
+        ("接受新华社记者采访时说，比赛很艰难。", "zh", []),  # an interview, not a credit
+        ("据新华社报道，比赛很艰难。", "zh", []),  # a citation, not a credit
+    ],
+)  # fmt: skip
+def test_picture_credits_are_their_own_field(text: str, language: str, want: list[str]) -> None:
+    assert sorted(c.name_en for c in enrich(None, text, language).credited_sources) == want
+
+
 def test_outlet_outside_the_registry_is_recorded_by_its_name() -> None:
     r = enrich(None, "据湖南日报报道，长沙今天降雪。", "zh")
     assert [(c.name, c.kind, c.country) for c in r.cited_sources] == [
