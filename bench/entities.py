@@ -128,6 +128,7 @@ def systems(lang: str) -> list[tuple[str, Callable]]:
         out.append(("rules over CRF (LAC priorities)", via_enrich(Options(zh_fill="rules-over"))))
         opts = Options(zh_abbrev_entities=False)
         out.append(("after, 韩 of 韩美日 only merged", via_enrich(opts)))
+        out.append(("after, one-character names dropped", via_enrich(Options(zh_one_char=False))))
     else:
         out.append(("CRF, gazetteer types", via_enrich(Options(en_gaz_types=True))))
         out.append(("CRF, gazetteer fill", via_enrich(Options(en_gaz_fill=True))))

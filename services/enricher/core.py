@@ -87,6 +87,7 @@ class Options:
     zh_abbrev_entities: a one-character abbreviation (韩美日: 韩) makes an entity (韩国) even when
     the article never names it in full (the corpora and the held-out gold count 中美 as 中国 +
     美国; the seed gold does not; on by measurement: +0.016-0.018 on every check half);
+    zh_one_char: the model's other one-character names (在华: 华) are kept (zh_rules);
     en_model: "crf" or "rules" (the old
     capitalisation rules, still used for French and other Latin-script languages). With the
     English model: en_gaz_types gives a name that is exactly a gazetteer alias the curated
@@ -98,6 +99,7 @@ class Options:
     zh_model: str = "crf"
     zh_fill: str = "rules-over-model-first"
     zh_abbrev_entities: bool = True
+    zh_one_char: bool = True
     en_model: str = "crf"
     en_gaz_types: bool = False
     en_gaz_fill: bool = False
@@ -164,7 +166,7 @@ def _candidates(p: _Prepared, segs: list[ner.Seg], options: Options) -> list[ner
     cands: list[ner.Span] = []
     if p.has_zh:
         fill = options.zh_fill if options.zh_model == "crf" else "legacy"
-        cands += zh_rules.zh_spans(p.simp, segs, gaz, fill=fill)
+        cands += zh_rules.zh_spans(p.simp, segs, gaz, fill=fill, one_char=options.zh_one_char)
     if p.lang == "en" and options.en_model == "crf" and not p.has_zh:
         hits = gaz.match_latin(p.text)
         cands += ner.en_model_spans(p.text, hits, gaz, curated_types=options.en_gaz_types)

@@ -57,7 +57,10 @@ def span_keys(chosen: list[Span]) -> list[tuple[Span, str]]:
             continue
         if len(sur) > (30 if cjk else 80):
             continue  # no name is that long: a model run-away on repetitive text
-        if c.rule == "crf":
+        if c.rule == "one-char":
+            if sur in R.ZH_STOP:
+                continue
+        elif c.rule == "crf":
             # the trained model's names: only the non-names it was never taught about
             if len(sur) < 2 or sur in R.ZH_STOP:
                 continue
