@@ -18,10 +18,10 @@ _PRESENT = (DATA / EN_VALID).exists()
 assert _PRESENT or not os.environ.get("CI"), f"dev data missing: {DATA}"
 needs_data = pytest.mark.skipif(not _PRESENT, reason="dev data not present (../shared)")
 
-# F1 reached on the fixed samples below (first 400 check-half sentences: en 0.891, zh 0.844;
+# F1 reached on the fixed samples below (first 400 check-half sentences: en 0.891, zh 0.850;
 # the rule path: en 0.604, zh 0.755), minus a margin of 0.02
 EN_MODEL_MIN = 0.87
-ZH_MODEL_MIN = 0.82
+ZH_MODEL_MIN = 0.83
 
 
 def test_models_ship_in_the_repository() -> None:
