@@ -18,7 +18,7 @@ _SPLIT = re.compile(
     r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\ben\b|\bwith\b|\bavec\b|、|，|/)\s*"
 )
 _PREFIX = re.compile(
-    r"^[\d/.\-: ]*(?:(?:(?:written|posted|reported|words|text|story)\s+by|by|author|autor|auteur|"
+    r"^[\d/.\-: ]*(?:(?:(?:written|posted|reported|words|text|story|recipe|review|interview)\s+by|by|author|autor|auteur|"
     r"par|por|von|door|av|af|di)(?:\s*[:：]\s*|\s+)|"
     r"(?:作者|记者|記者|撰文|文|责任编辑|責任編輯|责编|責編|编辑|編輯)\s*[:：]?\s*)(?=\S)",
     re.I,
@@ -27,8 +27,23 @@ _PREFIX = re.compile(
 _GLUED_BY = re.compile(r"^(?:(?:[Ww]ritten|[Pp]osted|[Rr]eported)\s*)?[Bb][Yy](?=[A-Z][a-z])")
 # What a byline line carries after the name: "• March 3", "Last updated", "| 5 min read"
 _AFTER_NAME = re.compile(
-    r"\s*(?:[•|·]|\b(?:last\s+)?updated\b|\bpublished\b|\bposted\s+(?:on|at)\b).*$", re.I
+    r"\s*(?:[•|·]|(?:\b|(?<=[a-z]))(?:last\s*)?updated\b|\bpublished\b|\bposted\s+(?:on|at)\b).*$",
+    re.I,
 )
+# "Keith Barry Senior Autos Reporter": the job title printed after the name
+_ROLE = (
+    r"(?:writer|editor|reporter|correspondent|contributor|columnist|journalist|producer|"
+    r"analyst|author|strategist|specialist)s?"
+)
+_ROLE_WORDS = (
+    r"(?:senior|junior|chief|associate|assistant|staff|contributing|managing|executive|deputy|"
+    r"lead|principal|content|freelance|guest|special|autos?|news|sports?|features?|science|"
+    r"health|tech|technology|political|politics|business|food|travel|digital|web|copy|photo|"
+    r"video|data|investigative|legal|finance|markets?)"
+)
+_ROLE_TAIL = re.compile(rf"(?i:\s+{_ROLE_WORDS}){{0,3}}\s+(?i:{_ROLE})$")
+_ROLE_ONLY = re.compile(rf"^(?:[\w-]+\s+){{0,3}}(?i:{_ROLE})$")
+_DOUBLED = re.compile(r"^(\S{2,30}?)\1$")  # "YucyYucy": an avatar's alt text and the name
 _MONTHS = (
     r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|jul(?:y)?|aug(?:ust)?|"
     r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
@@ -72,6 +87,7 @@ def _clean(name: str) -> str:
     if "byline-tails" not in DISABLED:
         name = _TRAILING_MONTH.sub("", _AFTER_NAME.sub("", name))
         name = _FOLLOW_BUTTON.sub("", name)
+        name = _DOUBLED.sub(r"\1", name)
         m = _CJK_NAME_THEN_TITLE.match(name)
         if m:  # "王文 中国人民大学重阳金融研究院执行院长": the name, then the person's title
             name = m.group(1)
@@ -81,9 +97,12 @@ def _clean(name: str) -> str:
     return name.strip(" .|-–—:：")
 
 
-def people(candidates: list[str], exclude: set[str], outlets_too: bool = False) -> list[str]:
+def people(
+    candidates: list[str], exclude: set[str], outlets_too: bool = False, roles: bool = False
+) -> list[str]:
     """Names from byline strings: labels stripped ("Written by"), "A and B" split, the site's own
-    name and (unless `outlets_too`) registered outlets and agencies left out."""
+    name and (unless `outlets_too`) registered outlets and agencies left out; a job title after
+    a name is cut, and one standing alone after a name is dropped (unless `roles`)."""
     excluded = {e.lower() for e in exclude if e}
     if not outlets_too and "agency-filter" not in DISABLED:
         excluded |= _outlet_names()
@@ -95,6 +114,12 @@ def people(candidates: list[str], exclude: set[str], outlets_too: bool = False) 
                 continue
             if _NOT_A_PERSON.search(name) or len(name.split()) > 5 or _DATE_WORD.match(name):
                 continue
+            if "byline-tails" not in DISABLED and not roles:
+                if out and _ROLE_ONLY.match(name):
+                    continue  # "Associate Editor" after the name it describes
+                cut = _ROLE_TAIL.sub("", name)
+                if len(cut.split()) >= 2 and not cut.lower().startswith("the "):
+                    name = cut  # a person's name is left, not "Guardian" of "Guardian staff"
             low = name.lower()
             if "byline-tails" not in DISABLED:  # "Brian Truitt USA TODAY": the outlet after
                 outlet = next((e for e in excluded if len(e) > 2 and low.endswith(" " + e)), None)
@@ -147,7 +172,7 @@ def choose_authors(
     if found:
         return found
     found = people(printed, site_names)
-    if len(found) > 2 and "first-byline" not in DISABLED:
+    if len(people(printed, site_names, roles=True)) > 2 and "first-byline" not in DISABLED:
         # many names: the article's byline and the "more from" boxes; the first one that
         # yields a name is the article's
         found = next(filter(None, (people([t], site_names) for t in printed)))
