@@ -231,12 +231,10 @@ _STEMS = re.compile(
 )
 
 
-_VISIBLE_TEXT = etree.XPath(".//text()[not(ancestor::script or ancestor::style)]")
-
-
 def _visible_chars(el: etree._Element) -> int:
     """Characters of text inside `el` outside <script> and <style>."""
-    return sum(len(t) for t in _VISIBLE_TEXT(el))
+    hidden = sum(len(s.text_content()) for s in el.iter("script", "style"))
+    return len(el.text_content()) - hidden
 
 
 def _all_chars(el: etree._Element) -> int:
