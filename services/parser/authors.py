@@ -80,6 +80,34 @@ def _outlet_names() -> frozenset[str]:
     return frozenset(n.lower() for n in names if n)
 
 
+@functools.cache
+def _outlet_fragments() -> frozenset[str]:
+    """Every piece (2+ characters) of the short outlet names: "网易" of "网易新闻"."""
+    return frozenset(
+        e[i:j] for e in _outlet_names() if len(e) <= 12
+        for i in range(len(e)) for j in range(i + 2, len(e) + 1)
+    )  # fmt: skip
+
+
+def _excluded(low: str, site: set[str], outlets: bool) -> bool:
+    """The site's own name or an outlet, or a piece of a short one ("网易" in "网易新闻")."""
+    if low in site or (outlets and low in _outlet_names()):
+        return True
+    if len(low) < 2:
+        return False
+    return any(low in e for e in site if len(e) <= 12) or (outlets and low in _outlet_fragments())
+
+
+def _outlet_suffix(low: str, site: set[str], outlets: bool) -> str | None:
+    """The site or outlet name a byline ends with after the person's name, if any."""
+    words = low.split()
+    for n in range(min(4, len(words) - 1), 0, -1):
+        tail = " ".join(words[-n:])
+        if len(tail) > 2 and (tail in site or (outlets and tail in _outlet_names())):
+            return tail
+    return None
+
+
 def _clean(name: str) -> str:
     name = _WS.sub(" ", name).strip()
     name = _GLUED_BY.sub("", name)
@@ -103,9 +131,8 @@ def people(
     """Names from byline strings: labels stripped ("Written by"), "A and B" split, the site's own
     name and (unless `outlets_too`) registered outlets and agencies left out; a job title after
     a name is cut, and one standing alone after a name is dropped (unless `roles`)."""
-    excluded = {e.lower() for e in exclude if e}
-    if not outlets_too and "agency-filter" not in DISABLED:
-        excluded |= _outlet_names()
+    site = {e.lower() for e in exclude if e}
+    outlets = not outlets_too and "agency-filter" not in DISABLED
     out: list[str] = []
     for raw in candidates:
         for part in _SPLIT.split(_clean(raw)):
@@ -122,12 +149,12 @@ def people(
                     name = cut  # a person's name is left, not "Guardian" of "Guardian staff"
             low = name.lower()
             if "byline-tails" not in DISABLED:  # "Brian Truitt USA TODAY": the outlet after
-                outlet = next((e for e in excluded if len(e) > 2 and low.endswith(" " + e)), None)
+                outlet = _outlet_suffix(low, site, outlets)
                 if outlet:
                     name = name[: -len(outlet)].strip(" ,|-–—")
                     low = name.lower()
-            if low in excluded or any(len(low) >= 2 and low in e for e in excluded if len(e) <= 12):
-                continue  # "网易" in the title suffix "网易新闻"
+            if _excluded(low, site, outlets):
+                continue
             # "Brian Truitt USA TODAY" after or before "Brian Truitt": the same person
             if any(low.startswith(o.lower()) or o.lower().startswith(low) for o in out):
                 continue
