@@ -3,7 +3,7 @@ deferrals, record feed polls. SQL only; what to do is decided by the callers' po
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -58,8 +58,23 @@ def claim(document_ids: list[int], task_id: str | None, lease_seconds: float) ->
 
 
 def pages(rows: Sequence[Row]) -> list[Page]:
-    """Claimed rows as Pages, in id order (attempts NULL counts as none yet)."""
-    return [Page(r[0], r[1], r[2], r[3], r[4] or 0) for r in sorted(rows, key=lambda r: r[0])]
+    """Claimed rows as Pages, in id order (attempts NULL counts as none yet). A validator that
+    is not text is dropped: it would become a request header (seen once after a PostgreSQL
+    restart: an integer in the etag position, which failed every request of the page)."""
+    return [
+        Page(
+            r[0],
+            r[1],
+            _text_or_none(r[2]),
+            _text_or_none(r[3]),
+            r[4] if isinstance(r[4], int) else 0,
+        )
+        for r in sorted(rows, key=lambda r: r[0])
+    ]
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def fetched_values(page: Page, result: FetchResult) -> dict[str, Any]:
@@ -108,15 +123,33 @@ def store_fetched(done: list[dict[str, Any]], renew: Sequence[int] = ()) -> list
     return [v["doc_id"] for v in done]
 
 
-def settle_failure(doc_id: int, exc: BaseException, attempt: int, retry: bool) -> bool:
-    """Record the error on the document: `retrying` (retry) or `failed`; whether it moved."""
-    fields = error_fields(exc) | {"attempts": attempt}
+def settle_failure(
+    doc_id: int, exc: BaseException, decide: Callable[[int], bool]
+) -> tuple[int, bool] | None:
+    """Count the attempt and record the error: `retrying` when `decide(attempt)` says so, else
+    `failed`. (attempt, retried), or None when the document is not this fetch's any more.
+
+    The attempt number is the stored count plus one, incremented in the same UPDATE: whatever a
+    claimed row said, every failed attempt counts, so a page cannot be retried forever.
+    """
+    fields = error_fields(exc)
     status = getattr(exc, "status", None)
     if status is not None:
         fields["http_status"] = status
-    to = DocState.retrying if retry else DocState.failed
     with session_scope() as db:
-        return bool(transition(db, doc_id, from_states=(DocState.fetching,), to=to, **fields))
+        row = db.execute(
+            update(Document)
+            .where(Document.id == doc_id, Document.state == DocState.fetching)
+            .values(attempts=func.coalesce(Document.attempts, 0) + 1)
+            .returning(Document.attempts)
+        ).first()
+        if row is None:
+            return None
+        attempt = int(row[0])
+        retry = decide(attempt)
+        to = DocState.retrying if retry else DocState.failed
+        transition(db, doc_id, from_states=(DocState.fetching,), to=to, **fields)
+        return attempt, retry
 
 
 def release(doc_ids: Sequence[int]) -> None:

@@ -18,7 +18,7 @@ from celery import Task
 from services.fetcher.discovery import parse_feed, parse_sitemap
 from services.fetcher.downloader import Outcome, downloads, run_batch
 from services.fetcher.errors import HostBusy
-from services.fetcher.failures import is_transient, verdict
+from services.fetcher.failures import Verdict, is_transient, verdict
 from services.fetcher.gate import HostGate, batch_gate, shared_session
 from services.fetcher.hints import feed_item_hint, sitemap_hints, teaser_hint
 from services.fetcher.http import fetch as http_fetch
@@ -142,15 +142,24 @@ class _Batch:
 
 
 def _record_failure(page: Page, exc: BaseException, settings: Settings) -> str:
-    attempt = page.attempts + 1
-    decided = verdict(exc, attempt, settings)
-    moved = settle_failure(page.doc_id, exc, attempt, decided.retry)
-    if not decided.retry:
+    decisions: list[Verdict] = []
+
+    def decide(attempt: int) -> bool:  # the stored attempt count decides, not the claimed row
+        decisions.append(verdict(exc, attempt, settings))
+        return decisions[-1].retry
+
+    settled = settle_failure(page.doc_id, exc, decide)
+    if settled is None:
+        log.info("document %s: %s, no longer this fetch's", page.doc_id, type(exc).__name__)
+        return "skipped"
+    if not decisions[-1].retry:
         log.warning("document %s failed: %s", page.doc_id, exc)
         return "failed"
-    if moved:
-        send_to(STAGE.name, [page.doc_id], countdown=decided.delay)
-    log.info("document %s: %s, retry in %.1fs", page.doc_id, type(exc).__name__, decided.delay)
+    send_to(STAGE.name, [page.doc_id], countdown=decisions[-1].delay)
+    log.info(
+        "document %s: %s (attempt %d), retry in %.1fs",
+        page.doc_id, type(exc).__name__, settled[0], decisions[-1].delay,
+    )  # fmt: skip
     return "retrying"
 
 
