@@ -52,7 +52,7 @@ from bench.e2e import (  # noqa: E402
     server_cpu,
 )
 from bench.splits import CHECK, TUNE, half_of_url  # noqa: E402
-from bench.workers import wait_ready  # noqa: E402
+from bench.workers import run_manage, wait_ready  # noqa: E402
 from shared.ops import warc  # noqa: E402
 
 WORKERS = ("parse", "enrich")
@@ -138,13 +138,6 @@ def intake_breakdown(path: Path) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------- 2-4. the stack
-def _children_cpu() -> float:
-    import resource
-
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
 class Stack:
     """A throwaway database and Redis DB, with parse and enrich workers on demand."""
 
@@ -176,15 +169,7 @@ class Stack:
 
     def manage(self, *args: str) -> tuple[str, float, float]:
         """(stdout, CPU seconds, wall seconds) of one manage.py run."""
-        cpu0, t0 = _children_cpu(), time.monotonic()
-        out = subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), *args], cwd=ROOT, env=self.env,
-            capture_output=True, text=True, timeout=3600,
-        )  # fmt: skip
-        wall, cpu = time.monotonic() - t0, _children_cpu() - cpu0
-        if out.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed: {out.stderr[-2000:]}")
-        return out.stdout, cpu, wall
+        return run_manage(self.env, *args, tree=ROOT)
 
     def start_workers(self) -> dict[str, Any]:
         import psutil

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,12 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.workers import run_manage  # noqa: E402
 from shared.ops import warc  # noqa: E402
-
-
-def _children_cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
 class Db:
@@ -62,15 +56,7 @@ class Db:
         self.engine = create_engine(self.url, poolclass=NullPool)
 
     def manage(self, *args: str, tree: Path = ROOT) -> tuple[str, float, float]:
-        cpu0, t0 = _children_cpu(), time.monotonic()
-        out = subprocess.run(
-            [sys.executable, str(tree / "manage.py"), *args], cwd=tree, env=self.env,
-            capture_output=True, text=True, timeout=3600,
-        )  # fmt: skip
-        wall, cpu = time.monotonic() - t0, _children_cpu() - cpu0
-        if out.returncode != 0:
-            raise RuntimeError(f"manage.py {' '.join(args)} failed: {out.stderr[-2000:]}")
-        return out.stdout, cpu, wall
+        return run_manage(self.env, *args, tree=tree)
 
     def reset(self) -> None:
         with self.engine.begin() as conn:
