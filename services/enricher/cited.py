@@ -186,19 +186,14 @@ def cited_sources(
     """Outlets cited in `text`: registry outlets (`hits`) with a citation cue, newspapers
     quoted as 《X报》, and `org_names` (organisation spans outside the registry) that are
     named like an outlet and cited."""
-    counts: dict[str, int] = {}
-    pubs: dict[str, Publisher] = {}
-    for h in hits:
-        if own_domain and (
+
+    def cited(h: Hit) -> bool:
+        own = own_domain and (
             h.publisher.domain == own_domain or own_domain.endswith("." + h.publisher.domain)
-        ):
-            continue
-        if is_citation(text, h.start, h.end):
-            counts[h.publisher.domain] = counts.get(h.publisher.domain, 0) + 1
-            pubs[h.publisher.domain] = h.publisher
-    out = [
-        _record(pubs[dom], n, language, traditional, to_traditional) for dom, n in counts.items()
-    ]
+        )
+        return not own and is_citation(text, h.start, h.end)
+
+    out = _records([h for h in hits if cited(h)], language, traditional, to_traditional)
     # 《X报》 + a reporting verb: a newspaper that is not in the registry
     known = {c.name for c in out}
     extra: dict[str, int] = {}
@@ -222,17 +217,24 @@ def credited_sources(
 ) -> list[CitedSource]:
     """Registry outlets named in a picture credit (图/新华社, Photo: AFP, REUTERS/Name,
     新华社记者 张三 摄): credited for the picture, which is not a citation of the story."""
+    credits = [h for h in hits if is_photo_credit(text, h.start, h.end)]
+    out = _records(credits, language, traditional, to_traditional)
+    out.sort(key=lambda c: (-c.mentions, c.name))
+    return out
+
+
+def _records(
+    hits: list[Hit], language: str, traditional: bool, to_traditional
+) -> list[CitedSource]:
+    """One record per outlet of `hits`, its mentions counted, in first-mention order."""
     counts: dict[str, int] = {}
     pubs: dict[str, Publisher] = {}
     for h in hits:
-        if is_photo_credit(text, h.start, h.end):
-            counts[h.publisher.domain] = counts.get(h.publisher.domain, 0) + 1
-            pubs[h.publisher.domain] = h.publisher
-    out = [
+        counts[h.publisher.domain] = counts.get(h.publisher.domain, 0) + 1
+        pubs[h.publisher.domain] = h.publisher
+    return [
         _record(pubs[dom], n, language, traditional, to_traditional) for dom, n in counts.items()
     ]
-    out.sort(key=lambda c: (-c.mentions, c.name))
-    return out
 
 
 def _record(pub: Publisher, mentions: int, language: str, traditional: bool, to_traditional):
