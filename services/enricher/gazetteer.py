@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -82,90 +83,53 @@ class Gazetteer:
         # shown in a traditional-script article when its own spelling is not in the text
         self.s2t = {chr(k): v for k, v in _load_charmap(DATA / "s2t_chars.tsv").items()}
         self.entries: list[Entry] = []
-        index: dict[tuple[str, str], int] = {}
-
-        def add(e: Entry) -> None:
-            key = (e.type, e.zh or e.en)
-            if key in index:
-                old = self.entries[index[key]]
-                old.en = old.en or e.en
-                old.fr = old.fr or e.fr
-                old.zh = old.zh or e.zh
-                old.aliases |= e.aliases
-                old.publisher = old.publisher or e.publisher
-                # the curated line is the more deliberate one
-                if e.group and e.group != "places":
-                    old.group = e.group
-                    old.en, old.fr = e.en or old.en, e.fr or old.fr
-                return
-            index[key] = len(self.entries)
-            self.entries.append(e)
-
-        for fname, group in (("places.tsv", "places"), ("curated.tsv", "")):
-            for line in (DATA / fname).read_text(encoding="utf-8").splitlines():
-                if not line.strip() or line.startswith("#"):
-                    continue
-                cols = line.split("\t") + [""] * 6
-                typ, zh, en, fr, aliases, grp = cols[:6]
-                if typ == "LOC" and en.startswith("The ") and fname == "places.tsv":
-                    aliases = "|".join(filter(None, [aliases, en]))
-                    en = en[4:]  # GeoNames' "The Netherlands" -> "Netherlands"
-                al = {a for a in aliases.split("|") if a}
-                add(Entry(typ, zh, en, fr, group or grp, al))
+        self._index: dict[tuple[str, str], int] = {}
+        for entry in _file_entries():
+            self._add(entry)
         for pub in all_publishers():
-            names = dict(pub.names)
-            zh = names.get("zh", "")
-            al = set(pub.aliases) | {n for _, n in pub.names} | {e.name for e in pub.editions}
-            if not zh and not any(has_cjk(a) for a in al):
-                zh = ""
-            add(
-                Entry(
-                    "ORG",
-                    zh or "",
-                    pub.name_en,
-                    names.get("fr", pub.name_en),
-                    "publisher",
-                    al,
-                    pub,
-                )
-            )
+            self._add(_publisher_entry(pub))
+        self._build_automata()
+        self.loc_zh = frozenset(e.zh for e in self.entries if e.type == "LOC" and e.zh)
+        self.loc_zh_prefixes = frozenset(n[:2] for n in self.loc_zh if len(n) >= 2)
+        # counting characters with a regex is ~10x faster than a Python loop
+        self.trad_re = re.compile("[" + "".join(re.escape(chr(k)) for k in self.t2s) + "]")
 
-        self.zh_auto = ahocorasick.Automaton()
-        self.lat_auto = ahocorasick.Automaton()
+    def _add(self, e: Entry) -> None:
+        """One entry per (type, name): a second line for the same name fills in the first."""
+        key = (e.type, e.zh or e.en)
+        if key not in self._index:
+            self._index[key] = len(self.entries)
+            self.entries.append(e)
+            return
+        old = self.entries[self._index[key]]
+        old.en = old.en or e.en
+        old.fr = old.fr or e.fr
+        old.zh = old.zh or e.zh
+        old.aliases |= e.aliases
+        old.publisher = old.publisher or e.publisher
+        # the curated line is the more deliberate one
+        if e.group and e.group != "places":
+            old.group = e.group
+            old.en, old.fr = e.en or old.en, e.fr or old.fr
+
+    def _build_automata(self) -> None:
+        """Aho-Corasick automata over every surface form: one for CJK, one for Latin script."""
         zh_keys: dict[str, int] = {}
         lat_keys: dict[str, int] = {}
         for i, e in enumerate(self.entries):
-            forms = {e.zh, e.en, e.fr} | e.aliases
-            for f in forms:
+            for f in {e.zh, e.en, e.fr} | e.aliases:
                 f = f.strip()
-                if not f:
-                    continue
                 if has_cjk(f):
                     for v in _sep_variants(self.simplify(f)):
                         if len(v) >= 2:
                             zh_keys.setdefault(v, i)
                 elif len(f) >= 2:
-                    lat_keys.setdefault(f, i)
-                    plain = _strip_accents(f)
-                    if plain != f:
-                        lat_keys.setdefault(plain, i)  # Elysee, Erdogan, Sao Paulo
-                    if f.startswith("The ") and e.type == "LOC":
-                        lat_keys.setdefault(f[4:], i)  # "the Netherlands"
-                    if (e.type == "LOC" or e.publisher is not None) and len(f) >= 4:
-                        # datelines: MOSCOW (Reuters) -, BEIJING (XINHUA) --
-                        lat_keys.setdefault(f.upper(), i)
-        for k, i in zh_keys.items():
-            self.zh_auto.add_word(k, (len(k), i))
-        for k, i in lat_keys.items():
-            self.lat_auto.add_word(k, (len(k), i))
-        self.zh_auto.make_automaton()
-        self.lat_auto.make_automaton()
+                    for key in _latin_keys(f, e):
+                        lat_keys.setdefault(key, i)
+        self.zh_auto = _automaton(zh_keys)
+        self.lat_auto = _automaton(lat_keys)
         self.zh_keys = zh_keys
         self.lat_keys = lat_keys
-        self.loc_zh = frozenset(e.zh for e in self.entries if e.type == "LOC" and e.zh)
-        self.loc_zh_prefixes = frozenset(n[:2] for n in self.loc_zh if len(n) >= 2)
-        # counting characters with a regex is ~10x faster than a Python loop
-        self.trad_re = re.compile("[" + "".join(re.escape(chr(k)) for k in self.t2s) + "]")
 
     def simplify(self, text: str) -> str:
         """Traditional -> simplified, one character for one (offsets are preserved)."""
@@ -220,3 +184,45 @@ def get_gazetteer() -> Gazetteer:
             if _GAZ is None:
                 _GAZ = Gazetteer()
     return _GAZ
+
+
+def _file_entries() -> Iterator[Entry]:
+    """The GeoNames places, then the curated names (which refine them)."""
+    for fname, group in (("places.tsv", "places"), ("curated.tsv", "")):
+        for line in (DATA / fname).read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            cols = line.split("\t") + [""] * 6
+            typ, zh, en, fr, aliases, grp = cols[:6]
+            if typ == "LOC" and en.startswith("The ") and fname == "places.tsv":
+                aliases = "|".join(filter(None, [aliases, en]))
+                en = en[4:]  # GeoNames' "The Netherlands" -> "Netherlands"
+            yield Entry(typ, zh, en, fr, group or grp, {a for a in aliases.split("|") if a})
+
+
+def _publisher_entry(pub: Publisher) -> Entry:
+    """A registry publisher as an ORG entry, under all its names and edition names."""
+    names = dict(pub.names)
+    aliases = set(pub.aliases) | {n for _, n in pub.names} | {e.name for e in pub.editions}
+    zh = names.get("zh", "")
+    return Entry("ORG", zh, pub.name_en, names.get("fr", pub.name_en), "publisher", aliases, pub)
+
+
+def _latin_keys(form: str, e: Entry) -> Iterator[str]:
+    """A Latin-script form and the spellings it is also written in."""
+    yield form
+    plain = _strip_accents(form)
+    if plain != form:
+        yield plain  # Elysee, Erdogan, Sao Paulo
+    if form.startswith("The ") and e.type == "LOC":
+        yield form[4:]  # "the Netherlands"
+    if (e.type == "LOC" or e.publisher is not None) and len(form) >= 4:
+        yield form.upper()  # datelines: MOSCOW (Reuters) -, BEIJING (XINHUA) --
+
+
+def _automaton(keys: dict[str, int]) -> ahocorasick.Automaton:
+    auto = ahocorasick.Automaton()
+    for k, i in keys.items():
+        auto.add_word(k, (len(k), i))
+    auto.make_automaton()
+    return auto
