@@ -33,6 +33,7 @@ from services.fetcher.schedule import HostSchedule, Page
 from shared.contracts import FetchResult
 from shared.urls import InvalidURL, host_of
 
+_SEND_POLL_SECONDS = 0.01  # how soon to look again while an attempt waits for its thread
 TICK_SECONDS = 1.0  # run_batch yields None at least this often while waiting (heartbeat, flush)
 
 
@@ -70,6 +71,7 @@ class Downloads:
         self._host_flight: dict[str, int] = {}
         self._host_waiting: dict[str, list[queue.SimpleQueue]] = {}
         self._free_at: dict[str, float] = {}  # host -> monotonic time its next slot opens
+        self._unsent: dict[str, int] = {}  # host -> attempts handed to a thread, not yet sending
 
     def try_acquire(self, waiter: queue.SimpleQueue | None = None) -> bool:
         """Take a token; when none is free, `waiter` gets a None as soon as one is."""
@@ -120,6 +122,24 @@ class Downloads:
 
     def free_at(self, host: str) -> float | None:
         return self._free_at.get(host)
+
+    def handed_over(self, host: str) -> None:
+        """An attempt of `host` waits for a download thread: its send time is not known yet."""
+        with self._lock:
+            self._unsent[host] = self._unsent.get(host, 0) + 1
+
+    def sending(self, host: str, free_at: float) -> None:
+        """The attempt is leaving now: the host's next slot opens at `free_at` at the earliest."""
+        with self._lock:
+            left = self._unsent.get(host, 1) - 1
+            if left > 0:
+                self._unsent[host] = left
+            else:
+                self._unsent.pop(host, None)
+        self.note_free(host, free_at)
+
+    def unsent(self, host: str) -> bool:
+        return host in self._unsent
 
     def submit(
         self, host: str, fn: Callable[[], Any], done: Callable[[Any, BaseException | None], None]
@@ -176,6 +196,12 @@ class _Batch:
             if known is not None and known > time.monotonic():
                 self.sched.hold(host, known)
                 continue
+            interval = self.gate.base_interval(host)
+            if interval > 0 and self.pool.unsent(host):
+                # an attempt is waiting for its thread: the interval runs from its send, which
+                # a loaded machine can delay past the estimate made when it was started
+                self.sched.hold(host, time.monotonic() + _SEND_POLL_SECONDS)
+                continue
             if not self.pool.claim_host(host, self.sched.per_host, self.finished):
                 self.sched.block(host)  # ("unblock", host) arrives when a place is free
                 continue
@@ -188,9 +214,10 @@ class _Batch:
             # the host cannot be free again before one interval from now: no attempt before,
             # in this batch nor in the process's others (which would only find the slot taken);
             # a Crawl-delay or another worker may make it longer: the attempt then says so
-            until = time.monotonic() + self.gate.base_interval(host)
+            until = time.monotonic() + interval
             self.sched.hold(host, until)
             self.pool.note_free(host, until)
+            self.pool.handed_over(host)
 
             def done(value: Any, error: BaseException | None, host=host, page=page) -> None:
                 self.finished.put((host, page, value, error))
@@ -203,6 +230,7 @@ class _Batch:
         Each request takes the host's slot right before it leaves (`before_send`, on this
         thread), so the spacing the rate limit grants is the spacing the server sees.
         """
+        self.pool.sending(host, time.monotonic() + self.gate.base_interval(host))
         try:
             if not self.gate.robots_known(page.url):
                 self.gate.fetch_robots(page.url)
