@@ -158,7 +158,7 @@ def from_htmldate(tree: lxml_html.HtmlElement, url: str, fetched: datetime) -> l
         found = htmldate.find_date(
             tree,
             url=url,
-            extensive_search=True,
+            extensive_search="htmldate-extensive" not in DISABLED,
             original_date=True,
             outputformat="%Y-%m-%d %H:%M:%S",
             max_date=fetched.strftime("%Y-%m-%d"),
