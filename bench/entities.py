@@ -84,13 +84,13 @@ def via_enrich(options: Options) -> Callable[[list[str], str], list[Spans]]:
     return run
 
 
-def _lac_words(texts: list[str]) -> list[list[tuple[int, int, str]]]:
+def _lac_words(texts: list[str]) -> tuple[list[list[tuple[int, int, str]]], list]:
+    """LAC's words of each text, and its name-tag marginals (the CRF's soft features)."""
     from services.enricher.lac_batch import get_model
 
     model = get_model()
-    return [
-        model.segments(t, i) if t else [] for t, i in zip(texts, model.tag_ids(texts), strict=True)
-    ]
+    tags, soft = model.tag_soft(texts)
+    return [model.segments(t, i) if t else [] for t, i in zip(texts, tags, strict=True)], soft
 
 
 def lac_alone(texts: list[str], lang: str) -> list[Spans]:
@@ -104,7 +104,7 @@ def lac_alone(texts: list[str], lang: str) -> list[Spans]:
             pieces.append(t[s:e])
             owner.append((n, s))
     out: list[Spans] = [set() for _ in texts]
-    for sg, (n, off) in zip(_lac_words(pieces), owner, strict=True):
+    for sg, (n, off) in zip(_lac_words(pieces)[0], owner, strict=True):
         out[n] |= {(s + off, e + off, lab) for s, e, lab in sg if lab in TYPES}
     return out
 
@@ -112,7 +112,7 @@ def lac_alone(texts: list[str], lang: str) -> list[Spans]:
 def crf_alone(texts: list[str], lang: str) -> list[Spans]:
     if lang == "en":
         return [{x for x in crf.tag_en(t) if x[2] in TYPES} for t in texts]
-    names = crf.tag_zh(texts, _lac_words(texts))
+    names = crf.tag_zh(texts, *_lac_words(texts))
     return [{x for x in nm if x[2] in TYPES} for nm in names]
 
 

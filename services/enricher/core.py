@@ -149,11 +149,10 @@ def _chinese_words(prepared: list[_Prepared], options: Options) -> list[list[ner
     if not sentences:
         return segs_by_item
     model = get_model()
-    lac = [
-        model.segments(t, ids) for t, ids in zip(sentences, model.tag_ids(sentences), strict=True)
-    ]
+    tags, soft = model.tag_soft(sentences)
+    lac = [model.segments(t, ids) for t, ids in zip(sentences, tags, strict=True)]
     if options.zh_model == "crf":
-        names = crf.tag_zh(sentences, lac)
+        names = crf.tag_zh(sentences, lac, soft)
         names = [zh_rules.clean_names(t, nm) for t, nm in zip(sentences, names, strict=True)]
         lac = [zh_rules.overlay(sg, nm) for sg, nm in zip(lac, names, strict=True)]
     for segs, (n, off) in zip(lac, owners, strict=True):

@@ -15,6 +15,9 @@ import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+from services.enricher.lac_batch import SOFT_TAGS
 
 MODELS = Path(__file__).parent / "models"
 EN_MODEL = MODELS / "en.crfsuite"
@@ -188,10 +191,32 @@ def _abbrev_chars() -> frozenset[str]:
 _ABBREV = _abbrev_chars()
 
 
-def zh_features(sent: str, segs: Sequence[tuple[int, int, str]]) -> list[list[str]]:
-    """One feature list per character of a (simplified) sentence; `segs` are LAC's words.
+def _soft_bin(p: float) -> str:
+    return "v" if p >= 0.95 else "h" if p >= 0.7 else "m" if p >= 0.3 else "l"
+
+
+def soft_features(soft: Any) -> list[list[str]]:
+    """Per character: LAC's marginal probability of each name tag, binned (the CRF sees how
+    sure LAC is, not only its one best path), and the neighbours' likeliest name tag."""
+    per: list[list[str]] = []
+    top: list[str] = []
+    for row in soft.tolist():
+        feats = [f"s={SOFT_TAGS[j]}:{_soft_bin(p)}" for j, p in enumerate(row) if p >= 0.1]
+        per.append(feats)
+        j = max(range(len(row)), key=row.__getitem__)
+        top.append(SOFT_TAGS[j] if row[j] >= 0.3 else "-")
+    for i, feats in enumerate(per):
+        feats.append("s-1=" + (top[i - 1] if i else "^") + "|" + top[i])
+        feats.append("s1=" + top[i] + "|" + (top[i + 1] if i + 1 < len(top) else "$"))
+    return per
+
+
+def zh_features(sent: str, segs: Sequence[tuple[int, int, str]], soft: Any) -> list[list[str]]:
+    """One feature list per character of a (simplified) sentence; `segs` are LAC's words,
+    `soft` LAC's marginals of the name tags (an array, one row of SOFT_TAGS per character).
     `ab` marks runs of one-character place abbreviations (中美, 韩美日: places, not a name)."""
     n = len(sent)
+    marginals = soft_features(soft)
     ab = "".join("1" if c in _ABBREV else "0" for c in "^^" + sent + "$$")
     pad = "^^" + sent + "$$"
     lac = lac_char_tags(n, segs)
@@ -234,6 +259,7 @@ def zh_features(sent: str, segs: Sequence[tuple[int, int, str]]) -> list[list[st
         if gz[i]:
             f.append("g=" + gz[i])
             f.append("gl=" + gz[i] + "|" + lpad[i + 1])
+        f += marginals[i]
         out.append(f)
     return out
 
@@ -306,11 +332,15 @@ def _en_chunks(text: str, toks: list[tuple[int, int]]) -> list[list[tuple[int, i
 
 
 def tag_zh(
-    sents: Sequence[str], segs: Sequence[Sequence[tuple[int, int, str]]], model: Path = ZH_MODEL
+    sents: Sequence[str],
+    segs: Sequence[Sequence[tuple[int, int, str]]],
+    soft: Sequence[Any],
+    model: Path = ZH_MODEL,
 ) -> list[list[tuple[int, int, str]]]:
-    """(start, end, type) spans per sentence (simplified text, LAC words of each sentence)."""
+    """(start, end, type) spans per sentence (simplified text; LAC's words and name-tag
+    marginals of each sentence, from `LacBatch.tag_soft`)."""
     tagger = get_tagger(model)
     return [
-        bio_spans(tagger.tag(zh_features(s, sg))) if s else []
-        for s, sg in zip(sents, segs, strict=True)
+        bio_spans(tagger.tag(zh_features(s, sg, sf))) if s else []
+        for s, sg, sf in zip(sents, segs, soft, strict=True)
     ]

@@ -30,21 +30,16 @@ from services.enricher.training.corpus import (  # noqa: E402
 )
 
 
-def zh_segments(sents: list[str]) -> list[list[tuple[int, int, str]]]:
-    """LAC's words (start, end, tag) for each sentence."""
-    from services.enricher.lac_batch import get_model
-
-    model = get_model()
-    ids = model.tag_ids(sents)
-    return [model.segments(s, i) if s else [] for s, i in zip(sents, ids, strict=True)]
-
-
 def featurize(lang: str, data: list[Sentence]) -> list[list[list[str]]]:
     if lang == "en":
         return [crf.en_features(s.tokens) for s in data]
+    from services.enricher.lac_batch import get_model
+
     texts = ["".join(s.tokens) for s in data]
-    segs = zh_segments(texts)
-    return [crf.zh_features(t, sg) for t, sg in zip(texts, segs, strict=True)]
+    model = get_model()
+    tags, soft = model.tag_soft(texts)
+    segs = [model.segments(t, i) if t else [] for t, i in zip(texts, tags, strict=True)]
+    return [crf.zh_features(t, sg, sf) for t, sg, sf in zip(texts, segs, soft, strict=True)]
 
 
 def abbreviation_runs(data: list[Sentence], seed: int = 13) -> list[Sentence]:
