@@ -153,7 +153,10 @@ def _chinese_words(prepared: list[_Prepared], options: Options) -> list[list[ner
     lac = [model.segments(t, ids) for t, ids in zip(sentences, tags, strict=True)]
     if options.zh_model == "crf":
         names = crf.tag_zh(sentences, lac, soft)
-        names = [zh_rules.clean_names(t, nm) for t, nm in zip(sentences, names, strict=True)]
+        places = get_gazetteer().loc_zh
+        names = [
+            zh_rules.clean_names(t, nm, places) for t, nm in zip(sentences, names, strict=True)
+        ]
         lac = [zh_rules.overlay(sg, nm) for sg, nm in zip(lac, names, strict=True)]
     for segs, (n, off) in zip(lac, owners, strict=True):
         segs_by_item[n] += [(s + off, e + off, lab) for s, e, lab in segs]

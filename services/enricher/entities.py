@@ -204,6 +204,28 @@ def add_mentions(ents: list[Entity], forms: dict[str, int], src: str) -> None:
             last = e
 
 
+def drop_nested(ents: list[Entity], forms: dict[str, int], src: str) -> None:
+    """Names are flat: a mention inside an occurrence of another entity's longer form is part
+    of that name (佩斯 in 佩斯科夫, once 德米特里·佩斯科夫 is a person of the article), not a
+    mention of its own. (An entity left without mentions is dropped by the caller.)"""
+    longer = {f: i for f, i in forms.items() if len(f) >= 3}
+    if not longer:
+        return
+    auto = ahocorasick.Automaton()
+    for f, i in longer.items():
+        auto.add_word(f, (len(f), i))
+    auto.make_automaton()
+    inside: list[tuple[int, int, int]] = [
+        (end - ln + 1, end + 1, i) for end, (ln, i) in auto.iter(src)
+    ]
+    for j, ent in enumerate(ents):
+        ent.spans = [
+            (a, b)
+            for a, b in ent.spans
+            if not any(i != j and s <= a and b <= e and b - a < e - s for s, e, i in inside)
+        ]
+
+
 def merge_same_name(ents: list[Entity]) -> list[Entity]:
     """One entity per (name, type): two keys can still name the same thing (a gazetteer entry
     and a model surface, 中国 twice); their mentions are merged."""
@@ -243,5 +265,7 @@ def build_entities(
         )
     ents = name_entities(groups, text, simp, gaz, language, traditional)
     loc_names = {norm(simp[c.start : c.end]) for c, _ in keyed if c.type == "LOC"} | gaz.loc_zh
-    add_mentions(ents, _search_forms(ents, groups, simp, text, gaz, loc_names), simp)
-    return merge_same_name(ents)
+    forms = _search_forms(ents, groups, simp, text, gaz, loc_names)
+    drop_nested(ents, forms, simp)
+    add_mentions(ents, forms, simp)
+    return merge_same_name([ent for ent in ents if ent.spans])

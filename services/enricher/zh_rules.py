@@ -186,17 +186,24 @@ def _unglue(simp: str, s: int, e: int, gaz_spans: set[tuple[int, int]]) -> int:
 _PUNCT = frozenset('，。、；：！？,;:!?（）()《》“”"')
 
 
-def clean_names(sent: str, names: list[Seg]) -> list[Seg]:
-    """No name holds punctuation (明報報導，財政司): cut the model's names at it."""
+def clean_names(sent: str, names: list[Seg], places: frozenset[str] = frozenset()) -> list[Seg]:
+    """No name holds punctuation (明報報導，財政司): cut the model's names at it. A known place
+    + 各 + a noun is a plural description, not a name (俄罗斯各新闻社 "Russia's news agencies",
+    美国各州): dropped (加尔各答, 各国议会联盟 stay: no known place before the 各)."""
     out: list[Seg] = []
     for s, e, lab in names:
         start = s
         for k in range(s, e + 1):
             if k == e or sent[k] in _PUNCT:
-                if k > start:
+                if k > start and not _place_and_each(sent[start:k], places):
                     out.append((start, k, lab))
                 start = k + 1
     return out
+
+
+def _place_and_each(name: str, places: frozenset[str]) -> bool:
+    k = name.find("各", 1)
+    return 0 < k < len(name) - 1 and name[:k] in places
 
 
 def _suffix_candidate(simp: str, w: Words, s2: int, e2: int, lab: str) -> Span | None:

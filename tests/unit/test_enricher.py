@@ -270,3 +270,36 @@ def test_a_lone_surrogate_in_the_text_neither_crashes_the_taggers_nor_shifts_off
     paris = next(e for e in res.entities if e.name == "Paris")
     start, end = paris.offsets[0]
     assert body[start:end] == "Paris"
+
+
+def test_place_and_each_is_a_description_not_a_name() -> None:
+    from services.enricher.zh_rules import clean_names
+
+    places = frozenset({"俄罗斯", "美国"})
+    sent = "据俄罗斯各新闻社报道，美国各州和加尔各答"
+    names = [(1, 7, "ORG"), (11, 15, "LOC"), (16, 20, "LOC")]
+    kept = [sent[s:e] for s, e, _ in clean_names(sent, names, places)]
+    assert kept == ["加尔各答"]
+    r = enrich(None, "据俄罗斯各新闻社报道，莫斯科随后向平壤提议。", "zh")
+    assert not any("各" in m.name for m in r.entities)
+    assert not any("各" in c.name for c in r.cited_sources)
+
+
+def test_a_name_inside_a_longer_name_of_the_article_is_part_of_it() -> None:
+    from services.enricher.entities import Entity, drop_nested
+
+    src = "德米特里·佩斯科夫表示。佩斯科夫没有否认。"
+    ents = [
+        Entity("s1", "PER", "德米特里·佩斯科夫", [(0, 9)]),
+        Entity("s2", "LOC", "佩斯", [(12, 14)]),
+    ]
+    drop_nested(ents, {"德米特里·佩斯科夫": 0, "佩斯科夫": 0}, src)
+    assert [e.spans for e in ents] == [[(0, 9)], []]
+    # a place standing alone is left alone
+    ents = [Entity("s1", "PER", "佩斯科夫", [(0, 4)]), Entity("s2", "LOC", "佩斯", [(6, 8)])]
+    drop_nested(ents, {"佩斯科夫": 0}, "佩斯科夫说，佩斯很美")
+    assert [e.spans for e in ents] == [[(0, 4)], [(6, 8)]]
+    # through enrich: the surname's later mention belongs to the person
+    body = "克里姆林宫发言人德米特里·佩斯科夫周二表示。法新社称，佩斯科夫既没有否认也没有证实。"
+    r = enrich(None, body, "zh")
+    assert "佩斯" not in {m.name for m in r.entities}
