@@ -8,7 +8,9 @@ received, then the body with transfer and content codings removed under a size b
 
 A damaged archive is never the end of a read: a corrupt gzip member or a malformed record is
 reported as one `Damage` item and reading resumes at the next record boundary (the next gzip
-member, or the next `WARC/1.x` line of an uncompressed file).
+member, or the next `WARC/1.x` line of an uncompressed file). A source that fails (a broken
+download) can be reopened at the start of the first record not handed out yet (`reopen`), so
+that reading goes on with nothing lost or handed out twice.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import gzip
 import hashlib
 import uuid
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -318,6 +320,8 @@ class _Window:
         self.error: BaseException | None = None  # the source's own failure (network, disk)
 
     def _fill(self) -> bool:
+        if self.error is not None:  # told again, should FastWARC have taken it for the end
+            raise self.error
         if self.eof:
             return False
         try:
@@ -364,6 +368,24 @@ class _Window:
     def seek(self, pos: int) -> None:
         self.pos = max(pos, self.start)
 
+    @property
+    def received(self) -> int:
+        """The offset after the last byte read from the source."""
+        return self.start + len(self.buf)
+
+    def holds(self, at: int, magic: bytes) -> bool:
+        """Whether the bytes at `at` are still here and start with `magic`."""
+        return self.start <= at and self.buf.startswith(magic, at - self.start)
+
+    def reattach(self, raw: BinaryIO, at: int) -> None:
+        """Read on from `raw`, a new source whose first byte is this one's byte `at` (at most
+        `received`): what was read from `at` on is dropped, to be read again."""
+        if not self.start <= at <= self.received:
+            raise ValueError(f"cannot reattach at {at}: holding {self.start}-{self.received}")
+        del self.buf[at - self.start :]
+        self.raw, self.error, self.eof = raw, None, False
+        self.pos = min(self.pos, at)
+
     def find(self, magic: bytes, after: int) -> int | None:
         """The first offset >= `after` where `magic` starts (read on as far as needed)."""
         at = max(after, self.start)
@@ -406,49 +428,150 @@ def _to_record(rec, wants) -> Record | Damage:  # noqa: ANN001 (a fastwarc.warc.
     return item
 
 
-def read_records(source: BinaryIO, wants=None) -> Iterator[Record | Damage]:  # noqa: ANN001
+class StreamBroken(Exception):
+    """The source failed and reading cannot go on: every record before `offset` was handed out,
+    the one starting there was not read in full."""
+
+    def __init__(self, offset: int, reason: str) -> None:
+        super().__init__(f"stopped at byte {offset}: {reason}")
+        self.offset, self.reason = offset, reason
+
+
+# reopen(offset, error): a new source whose first byte is byte `offset` of the archive, after
+# the source failed with `error`; it raises (StreamBroken, or `error`) when it will not
+Reopen = Callable[[int, Exception], BinaryIO]
+
+
+def read_records(
+    source: BinaryIO,
+    wants=None,  # noqa: ANN001
+    reopen: Reopen | None = None,
+) -> Iterator[Record | Damage]:
     """Every record of a WARC stream (gzip per record, whole-file gzip, or uncompressed) in
     order, and one `Damage` per unreadable stretch, after which reading resumes at the next
     record boundary. `source` needs only `read(n)`. `wants(record) -> bool` says which
-    records need their block read (the others are skipped without copying it)."""
-    from fastwarc.warc import ArchiveIterator
+    records need their block read (the others are skipped without copying it). When the
+    source itself fails (a network error), `reopen` gives the rest of the archive from the
+    start of the first record not handed out yet, so no record is lost or handed out twice;
+    without it, or when it raises, the failure is raised here."""
+    return _Reader(source, wants, reopen).items()
 
-    win = _Window(source)
-    boundary = _GZIP_MAGIC if win.peek(2) == _GZIP_MAGIC[:2] else _WARC_MAGIC
-    start, last = 0, -1
-    held: Record | Damage | None = None  # one item behind: a broken last record is "truncated"
-    while True:
-        win.seek(start)
-        try:
-            for rec in ArchiveIterator(win, parse_http=False):
-                item = _to_record(rec, wants)
-                if held is not None:
-                    yield held
-                held, last = item, rec.stream_pos
-                win.release(last)
-            break
-        except BaseException as exc:
-            if win.error is not None or not _is_damage(exc):
-                raise
-            # a damaged stretch is told once, however many restarts it takes to get past it
-            if isinstance(held, Record) and not block_digest_ok(held):
-                held = None  # its gzip member failed its CRC after its block was read
-            if not isinstance(held, Damage):
-                if held is not None:
-                    yield held
-                reason = "corrupt-gzip" if "zip" in str(exc).lower() else "malformed-record"
-                held = Damage(reason, max(last, start), str(exc)[:200])
-            nxt = win.find(boundary, max(last, start) + 1)
-            if nxt is None:
-                break
-            start = nxt
-    if isinstance(held, Damage) and held.reason == "malformed-record" and win.eof:
-        held.reason = "truncated"  # the stream ended inside its last record
-    if held is not None:
-        yield held
-    cut = _cut_member(win, max(last, start))
-    if cut is not None:
-        yield Damage("truncated", cut, "the archive ends inside a record's header")
+
+class _Reader:
+    """The state of one read: FastWARC restarted at record boundaries after damage, and on a
+    reopened source after the source failed."""
+
+    def __init__(self, source: BinaryIO, wants, reopen: Reopen | None) -> None:  # noqa: ANN001
+        self.win, self.wants, self.reopen = _Window(source), wants, reopen
+        self.boundary = _WARC_MAGIC
+        self.start = 0  # where FastWARC (re)starts
+        self.last = -1  # offset of the last record FastWARC gave
+        self.done = False  # no record boundary after the last damage
+        # one item behind: a broken last record is "truncated"
+        self.held: Record | Damage | None = None
+
+    def items(self) -> Iterator[Record | Damage]:
+        from fastwarc.warc import ArchiveIterator
+
+        win = self.win
+        head = self._resuming(lambda: win.peek(2), lambda: 0)
+        self.boundary = _GZIP_MAGIC if head == _GZIP_MAGIC[:2] else _WARC_MAGIC
+        while not self.done:
+            win.seek(self.start)
+            try:
+                for rec in ArchiveIterator(win, parse_http=False):
+                    item = _to_record(rec, self.wants)
+                    if self.held is not None:
+                        yield self.held
+                    self.held, self.last = item, rec.stream_pos
+                    win.release(self.last)
+                if win.error is None:
+                    break
+                self._resume_at_record()  # FastWARC took the source's failure for the end
+            except BaseException as exc:
+                if win.error is not None:
+                    self._resume_at_record()
+                    continue
+                if not _is_damage(exc):
+                    raise
+                yield from self._pass_damage(exc)
+        yield from self._tail()
+
+    def _resume_at_record(self) -> None:
+        """Read on from the start of the first record not handed out: the held one (its gzip
+        member is checked only once the next one starts), else where FastWARC last started."""
+        at = self.held.offset if isinstance(self.held, Record) else self.start
+        if not self.win.holds(at, self.boundary):
+            self._fail_unresumable(at)
+        self._reopen(at)
+        if isinstance(self.held, Record):
+            self.held = None  # read again from its start
+        self.start = at
+
+    def _fail_unresumable(self, at: int) -> None:
+        error = self._resumable_error()
+        if at < self.win.start:
+            reason = f"the record there is longer than the {_KEEP >> 20} MB held to resume"
+        elif self.boundary == _GZIP_MAGIC:
+            # one deflate stream for the whole file: FastWARC's offsets in it are not member
+            # starts, and byte 0 is the only place to inflate from again. Given up rather than
+            # read again from 0: that re-reads and inflates everything before the cut at each
+            # break, which a rerun of the import costs too (and a rerun skips what is known)
+            at = self.win.received  # the only meaningful offset: how far the download got
+            reason = "a whole-file gzip archive has no record boundary to resume at"
+        else:
+            reason = "no record boundary there"
+        raise StreamBroken(at, reason) from error
+
+    def _resumable_error(self) -> Exception:
+        """The source's failure, raised again unless `reopen` may be asked to resume."""
+        error = self.win.error
+        if self.reopen is None or not isinstance(error, Exception):
+            raise error  # no way to reopen, or not a failure of the source (KeyboardInterrupt)
+        return error
+
+    def _reopen(self, at: int) -> None:
+        error = self._resumable_error()
+        assert self.reopen is not None
+        self.win.reattach(self.reopen(at, error), at)
+
+    def _resuming(self, read, at):  # noqa: ANN001, ANN202
+        """read(), reopening at `at()` while the source fails (outside any record)."""
+        while True:
+            try:
+                return read()
+            except BaseException:
+                if self.win.error is None:
+                    raise
+                self._reopen(at())
+
+    def _pass_damage(self, exc: BaseException) -> Iterator[Record | Damage]:
+        """Tell a damaged stretch once, however many restarts it takes to get past it, and find
+        the next record boundary after it."""
+        held, since = self.held, max(self.last, self.start)
+        if isinstance(held, Record) and not block_digest_ok(held):
+            held = None  # its gzip member failed its CRC after its block was read
+        if not isinstance(held, Damage):
+            if held is not None:
+                yield held
+            reason = "corrupt-gzip" if "zip" in str(exc).lower() else "malformed-record"
+            held = Damage(reason, since, str(exc)[:200])
+        self.held = held
+        # no record is being read here: the search goes on from the last byte received
+        win = self.win
+        nxt = self._resuming(lambda: win.find(self.boundary, since + 1), lambda: win.received)
+        self.done = nxt is None
+        self.start = self.start if nxt is None else nxt
+
+    def _tail(self) -> Iterator[Record | Damage]:
+        held, win = self.held, self.win
+        if isinstance(held, Damage) and held.reason == "malformed-record" and win.eof:
+            held.reason = "truncated"  # the stream ended inside its last record
+        if held is not None:
+            yield held
+        cut = _cut_member(win, max(self.last, self.start))
+        if cut is not None:
+            yield Damage("truncated", cut, "the archive ends inside a record's header")
 
 
 def _cut_member(win: _Window, last: int) -> int | None:

@@ -10,11 +10,18 @@ Idempotent and resumable: URLs already known are counted and not stored again (d
 is unique on the normalized URL), and a known document still waiting at `fetched` (an import
 killed between storing a batch and sending it) is sent to parse again. Memory stays flat: the
 reader streams, and rows go to PostgreSQL in bounded batches, each sent to parse once stored.
+
+A streamed URL whose connection breaks is reopened with `Range: bytes=N-`, N the start of the
+first record not read in full (`HttpArchive`), a bounded number of times without progress;
+when it cannot be (a changed file, a wrong Content-Range, whole-file gzip, too many failed
+retries) that source ends with an error line, what was read stays stored and the next source
+is read.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -23,7 +30,7 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from services.fetcher.http import sniff
 from shared.config import load_settings
@@ -34,6 +41,9 @@ from shared.pipeline import compress
 from shared.publishers import lookup
 from shared.runtime.handover import send_to
 from shared.urls import host_of, normalize_url
+
+if TYPE_CHECKING:
+    from requests import Response
 
 WARC_SUFFIXES = (".warc", ".warc.gz")
 # a batch is stored in one transaction and sent to parse in one go
@@ -229,6 +239,7 @@ class ImportReport:
     skipped: Counter[str] = field(default_factory=Counter)
     resent: int = 0  # known documents still waiting for parse, sent again
     damaged: list[str] = field(default_factory=list)  # "source @offset: detail"
+    broken: list[str] = field(default_factory=list)  # sources given up before their end
 
     def line(self) -> str:
         reasons = ", ".join(f"{why} {n}" for why, n in self.skipped.most_common())
@@ -238,6 +249,8 @@ class ImportReport:
         )
         if self.resent:
             out += f"; {self.resent} of them still waiting for parse, sent again"
+        if self.broken:
+            out += f"; {len(self.broken)} source(s) not read to the end"
         return out
 
 
@@ -295,22 +308,180 @@ def store_batch(rows: list[dict[str, Any]], send: bool = True) -> tuple[int, int
 
 
 # --------------------------------------------------------------------------- sources
+# A broken stream is reopened at the start of the first record not read in full, after these
+# pauses; their number bounds the retries that complete no record (one that does resets it).
+RESUME_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0)
+_SKIP_CHUNK = 1 << 20
+_CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)", re.IGNORECASE)
+
+
 @contextmanager
-def open_source(source: str) -> Iterator[tuple[BinaryIO, int | None]]:
+def open_source(
+    source: str, warn: Callable[[str], None] | None = None
+) -> Iterator[tuple[BinaryIO, int | None, warc.Reopen | None]]:
     """A readable byte stream of a file or an http(s) URL (streamed, not downloaded first),
-    with its size when known."""
+    its size when known, and for a URL how to reopen it at an offset after it broke (`warn`
+    is told of each retry)."""
     if not source.startswith(("http://", "https://")):
         with open(source, "rb") as f:
-            yield f, Path(source).stat().st_size
+            yield f, Path(source).stat().st_size, None
         return
-    import requests
+    with closing(HttpArchive(source, warn)) as archive:
+        stream = archive.open()
+        yield stream, archive.size, archive.reopen
 
-    with closing(requests.get(source, stream=True, timeout=(10, 120))) as resp:
+
+class _BadStatus(Exception):
+    """An answer to a Range request neither 206 nor 200 (a 503, say): retried."""
+
+
+class _Refused(Exception):
+    """An answer to a Range request that must not be spliced onto what was read: given up."""
+
+
+def _retryable() -> tuple[type[BaseException], ...]:
+    """How a stream breaks or a reconnection fails: reset, timeout, cut body, no connection."""
+    import http.client
+
+    import requests
+    import urllib3
+
+    return (
+        requests.RequestException,
+        urllib3.exceptions.HTTPError,
+        http.client.HTTPException,
+        OSError,
+        _BadStatus,
+    )
+
+
+class HttpArchive:
+    """An archive streamed over http(s) and reopened with `Range: bytes=N-` after the stream
+    broke, N being the start of the first record not read in full (`warc.read_records`)."""
+
+    def __init__(self, url: str, warn: Callable[[str], None] | None = None) -> None:
+        self.url, self.warn = url, warn
+        self.size: int | None = None  # Content-Length of the first answer
+        self.validators: dict[str, str] = {}  # its ETag and Last-Modified
+        self.resp: Response | None = None  # the answer being read
+        self.opened_at = 0  # offset the current stream started at
+        self.stalls = 0  # retries in a row that completed no record
+
+    def open(self) -> BinaryIO:
+        """The whole archive (the first GET); its length and validators are kept to tell a
+        changed file from the same one when it is reopened."""
+        resp = self._get({})
         if resp.status_code != 200:
-            raise ValueError(f"{source}: HTTP {resp.status_code} {resp.reason}")
-        size = resp.headers.get("content-length")
-        resp.raw.decode_content = False  # the archive's own gzip members, as served
-        yield resp.raw, int(size) if size and size.isdigit() else None
+            raise ValueError(f"{self.url}: HTTP {resp.status_code} {resp.reason}")
+        length = resp.headers.get("content-length", "")
+        self.size = int(length) if length.isdigit() else None
+        self.validators = {
+            k: resp.headers[k] for k in ("etag", "last-modified") if resp.headers.get(k)
+        }
+        return resp.raw
+
+    def close(self) -> None:
+        if self.resp is not None:
+            self.resp.close()
+
+    def reopen(self, offset: int, error: Exception) -> BinaryIO:
+        """The archive from byte `offset` on, after `error` broke the stream (warc.Reopen)."""
+        if not isinstance(error, _retryable()):
+            raise error
+        if offset > self.opened_at:
+            self.stalls = 0  # the last stream completed a record: progress
+        limit = len(RESUME_DELAYS)
+        while self.stalls < limit:
+            self.stalls += 1
+            self._say(
+                f"stream broken ({_short(error)}); resuming at byte {offset}, "
+                f"retry {self.stalls} of {limit}"
+            )
+            time.sleep(RESUME_DELAYS[self.stalls - 1])
+            try:
+                return self._open_at(offset)
+            except _Refused as exc:
+                raise warc.StreamBroken(offset, str(exc)) from exc
+            except _retryable() as exc:
+                error = exc
+        reason = f"{limit} retries in a row completed no record (last: {_short(error)})"
+        raise warc.StreamBroken(offset, reason) from error
+
+    def _say(self, message: str) -> None:
+        if self.warn is not None:
+            self.warn(f"{self.url}: {message}")
+
+    def _get(self, headers: dict[str, str]) -> Response:
+        import requests
+
+        self.close()
+        # identity: Range counts bytes of the file as stored, never of an on-the-fly encoding
+        headers = {"Accept-Encoding": "identity", **headers}
+        self.resp = requests.get(self.url, headers=headers, stream=True, timeout=(10, 120))
+        self.resp.raw.decode_content = False  # the archive's own gzip members, as served
+        return self.resp
+
+    def _open_at(self, offset: int) -> BinaryIO:
+        headers = {"Range": f"bytes={offset}-"}
+        # If-Range: a changed file comes back whole (200) instead of as a part of the new one
+        strong = self.validators.get("etag", "")
+        if_range = strong if strong and not strong.startswith("W/") else None
+        if_range = if_range or self.validators.get("last-modified")
+        if if_range:
+            headers["If-Range"] = if_range
+        resp = self._get(headers)
+        self.opened_at = offset
+        if resp.status_code == 206:
+            self._check_part(resp, offset)
+            return resp.raw
+        if resp.status_code == 200:  # Range ignored, or If-Range saw another file: which?
+            self._check_same_file(resp, resp.headers.get("content-length"))
+            return self._skip(resp.raw, offset)
+        raise _BadStatus(f"HTTP {resp.status_code} {resp.reason} to a Range request")
+
+    def _check_part(self, resp: Response, offset: int) -> None:
+        m = _CONTENT_RANGE.fullmatch(resp.headers.get("content-range", "").strip())
+        if m is None or int(m.group(1)) != offset:
+            got = resp.headers.get("content-range", "none")
+            raise _Refused(f"asked for bytes from {offset}, got Content-Range {got}")
+        self._check_same_file(resp, m.group(3))
+
+    def _check_same_file(self, resp: Response, length: str | None) -> None:
+        """The answer is of the file first read: ETag, Last-Modified and length agree. A changed
+        file is given up, not read on: its records after N need not be the old file's, so
+        neither splicing nor skipping what was read (by bytes or by record count) is sound. The
+        records stored stay, and a rerun reads the new file from byte 0, known URLs skipped.
+        A validator missing from the answer is not a change (a 206 need not repeat
+        Last-Modified); with none at all, nothing can tell, and the part is taken."""
+        for name, first in self.validators.items():
+            now = resp.headers.get(name)
+            if now is not None and now != first:
+                raise _Refused(f"the file changed ({name} {first} -> {now})")
+        if self.size is not None and length is not None and length.isdigit():
+            if int(length) != self.size:
+                raise _Refused(f"the file changed (length {self.size} -> {length})")
+
+    def _skip(self, raw: BinaryIO, offset: int) -> BinaryIO:
+        """A server that ignores Range sends the file from byte 0: the records before `offset`
+        were all read already, so their bytes are dropped unread. Rather than giving up: it is
+        the same file (`_check_same_file`), reading on costs what a rerun would cost, and the
+        rerun would have to decode them again."""
+        self._say(f"no Range support: reading the first {offset} bytes again, unused")
+        left = offset
+        while left:
+            data = raw.read(min(left, _SKIP_CHUNK))
+            if not data:
+                raise _Refused(f"the file ends at byte {offset - left}, before {offset}")
+            left -= len(data)
+        return raw
+
+
+def _short(error: BaseException) -> str:
+    """The error in a few words (urllib3's ProtocolError repeats its cause in its text)."""
+    cause = error.args[-1] if error.args else None
+    error = cause if isinstance(cause, BaseException) else error
+    text, name = str(error), type(error).__name__
+    return (text if text.startswith(name) else f"{name}: {text}")[:160]
 
 
 # --------------------------------------------------------------------------- the import
@@ -362,25 +533,41 @@ class _Import:
 
     def source(self, source: str) -> bool:
         """Every record of one source into the batch (stored as it fills). True at the limit."""
-        report = self.report
-        with open_source(source) as (stream, _size):
-            for item in warc.read_records(stream, wants=lambda r: wanted(r, self.filters)):
-                report.read += 1
-                self.bar.update()
-                if isinstance(item, warc.Damage):
-                    self._damage(source, item)
-                    continue
-                why, row = classify(item, self.filters, self.max_body, source)
-                if row is None:
-                    report.skipped[why] += 1
-                elif not self.batch.add(row):
-                    report.known += 1  # the same URL earlier in this batch
-                if self.batch.full():
-                    self.flush()
-                self._post()
-                if self.limit is not None and self._passed() >= self.limit:
-                    return True
+        with open_source(source, warn=self._warn) as (stream, _size, reopen):
+            records = warc.read_records(stream, lambda r: wanted(r, self.filters), reopen)
+            try:
+                for item in records:
+                    if self._take(source, item):
+                        return True
+            except warc.StreamBroken as exc:  # what was read is kept; the next source is read
+                self.report.broken.append(f"{source}: {exc}")
+                self._warn(
+                    f"error: {source}: {exc}; the records read until then are stored, "
+                    "a rerun of the import reads the rest"
+                )
         return False
+
+    def _take(self, source: str, item: warc.Record | warc.Damage) -> bool:
+        """One record into the batch (stored when full). True at the limit."""
+        report = self.report
+        report.read += 1
+        self.bar.update()
+        if isinstance(item, warc.Damage):
+            self._damage(source, item)
+            return False
+        why, row = classify(item, self.filters, self.max_body, source)
+        if row is None:
+            report.skipped[why] += 1
+        elif not self.batch.add(row):
+            report.known += 1  # the same URL earlier in this batch
+        if self.batch.full():
+            self.flush()
+        self._post()
+        return self.limit is not None and self._passed() >= self.limit
+
+    def _warn(self, message: str) -> None:
+        if self.on_damage:
+            self.on_damage(message)
 
     def _passed(self) -> int:
         return self.report.kept + self.report.known + len(self.batch.rows)
