@@ -11,6 +11,7 @@ so the CRF learns where LAC's PER/LOC/ORG are right and where its boundaries are
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Sequence
@@ -22,6 +23,8 @@ from services.enricher.lac_batch import SOFT_TAGS
 MODELS = Path(__file__).parent / "models"
 EN_MODEL = MODELS / "en.crfsuite"
 ZH_MODEL = MODELS / "zh.crfsuite"
+# distributional word clusters of English (training/clusters.py), features of the English CRF
+EN_CLUSTERS = Path(__file__).parent / "data" / "en_clusters.tsv"
 _LOCK = threading.Lock()
 _TAGGERS: dict[str, object] = {}
 
@@ -132,6 +135,29 @@ def zh_gaz_hits(sent: str) -> list[tuple[int, int, str]]:
     return [(s, e, gaz.entries[i].type) for s, e, i in gaz.match_zh(sent)]
 
 
+@functools.cache
+def en_clusters(path: Path = EN_CLUSTERS) -> dict[str, tuple[str, ...]]:
+    """Word -> (coarse, fine) distributional cluster ids (training/clusters.py)."""
+    out: dict[str, tuple[str, ...]] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if not line.startswith("#"):
+                word, *ids = line.rstrip("\n").split("\t")
+                out[word] = tuple(ids)
+    return out
+
+
+def _cluster_feats(ids: Sequence[tuple[str, ...] | None], i: int) -> list[str]:
+    """The token's clusters at each granularity, and its neighbours' coarse clusters."""
+    own = ids[i]
+    f = [f"c{g}=" + c for g, c in enumerate(own)] if own else []
+    for d in (-1, 1):
+        j = i + d
+        if 0 <= j < len(ids) and ids[j]:
+            f.append(f"k{d}=" + ids[j][0])
+    return f
+
+
 def en_features(words: Sequence[str]) -> list[list[str]]:
     """One feature list per token of a sentence."""
     n = len(words)
@@ -139,9 +165,11 @@ def en_features(words: Sequence[str]) -> list[list[str]]:
     lows = [w.lower() for w in words]
     shapes = [_shape(w) for w in words]
     caps_sentence = sum(1 for w in words if w.isupper() and len(w) > 1) > 0.6 * max(n, 1)
+    clusters = en_clusters()
+    ids = [clusters.get(w) or clusters.get(w.lower()) for w in words]
     out: list[list[str]] = []
     for i, w in enumerate(words):
-        f = list(_word_feats(w))
+        f = list(_word_feats(w)) + _cluster_feats(ids, i)
         if i == 0:
             f.append("BOS")
         if caps_sentence:
