@@ -123,7 +123,7 @@ def _import_warc(args: argparse.Namespace, sources: list[str]) -> int:
         sources, filters, limit=args.limit, on_damage=lambda m: print(m, file=sys.stderr)
     )
     print(report.line())
-    return 0
+    return 1 if report.broken else 0  # a source given up before its end: scripts must see it
 
 
 def cmd_status(args: argparse.Namespace) -> int:
