@@ -119,6 +119,15 @@ def alias_remap(keyed, gaz: Gazetteer, simp: str) -> dict[str, str]:
     return remap
 
 
+def _remapped(key: str, remap: dict[str, str]) -> str:
+    """The key an alias ends at: remaps chain (?Trump -> sMake Trump -> g<Trump>)."""
+    seen = {key}
+    while key in remap and remap[key] not in seen:
+        key = remap[key]
+        seen.add(key)
+    return key
+
+
 def _gaz_name(e: Entry, spans: list[Span], text: str, simp: str, gaz, language, traditional):
     name = e.name_for(language)
     if language == "zh" and not has_cjk(name):
@@ -254,9 +263,11 @@ def build_entities(
     remap = alias_remap(keyed, gaz, simp)
     groups: dict[str, list[Span]] = defaultdict(list)
     for c, k in keyed:
-        k = remap.get(k, k)
+        k = _remapped(k, remap)
         if not k.startswith("?"):
             groups[k].append(c)
+    # an untyped word only joins an entity that has typed mentions of its own
+    groups = defaultdict(list, {k: v for k, v in groups.items() if any(c.type for c in v)})
     if not abbrev_entities:
         # a one-character abbreviation (韩美日: 韩) only as a mention of a place the article
         # names in full, never an entity of its own

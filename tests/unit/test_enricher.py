@@ -303,3 +303,24 @@ def test_a_name_inside_a_longer_name_of_the_article_is_part_of_it() -> None:
     body = "克里姆林宫发言人德米特里·佩斯科夫周二表示。法新社称，佩斯科夫既没有否认也没有证实。"
     r = enrich(None, body, "zh")
     assert "佩斯" not in {m.name for m in r.entities}
+
+
+def test_aliases_that_chain_end_at_one_entity_and_untyped_words_never_stand_alone() -> None:
+    # a real page: the model read "Make Trump" as a person, whose surname is a gazetteer
+    # person, and a bare untyped "Trump" pointed at "Make Trump": it used to crash the article
+    from services.enricher.entities import build_entities
+    from services.enricher.ner import Span
+
+    gaz = get_gazetteer()
+    trump = next(i for i, e in enumerate(gaz.entries) if e.en == "Trump" and e.type == "PER")
+    text = "Make Trump great. Trump said. Trump spoke."
+    chosen = [
+        Span(0, 10, "PER", 3, surface="Make Trump", rule="crf"),
+        Span(18, 23, "PER", 2, gaz=trump),
+        Span(30, 35, "", 3, surface="Trump", rule="misc"),
+    ]
+    ents = build_entities(text, text, chosen, gaz, "en", False)
+    assert [(e.type, e.name) for e in ents] == [("PER", "Trump")]
+    assert (30, 35) in ents[0].spans and (18, 23) in ents[0].spans
+    # an untyped word whose alias target has no typed mention is no entity
+    assert build_entities(text, text, [chosen[2]], gaz, "en", False) == []
