@@ -42,20 +42,32 @@ def stage_cpu(stage: str, *, count: bool = True) -> Iterator[None]:
         _add(stage, time.thread_time() - start, calls=int(count))
 
 
-_task_start: dict[str, float] = {}
+# Tasks of a thread-pool worker (fetch) overlap: process CPU is counted from the moment one
+# task is running until none is, once, so overlapping tasks do not count the same CPU twice.
+_tasks_running = 0
+_busy_since = 0.0
 
 
 def task_started(task_id: str) -> None:
-    """Celery task_prerun: start the clock of a whole task body (stage logic + SQL + Redis)."""
+    """Celery task_prerun: start the clock of the task bodies (stage logic + SQL + Redis)."""
+    global _tasks_running, _busy_since
     if enabled():
-        _task_start[task_id] = time.process_time()
+        with _lock:
+            if _tasks_running == 0:
+                _busy_since = time.process_time()
+            _tasks_running += 1
 
 
 def task_finished(task_id: str, task_name: str) -> None:
-    start = _task_start.pop(task_id, None)
-    if start is not None:
-        stage = task_name.removeprefix("newsflow.")
-        _add(stage, time.process_time() - start, kind="task_cpu", counter="tasks")
+    global _tasks_running
+    if not enabled() or _tasks_running == 0:
+        return
+    stage = task_name.removeprefix("newsflow.")
+    with _lock:
+        _tasks_running -= 1
+        spent = time.process_time() - _busy_since if _tasks_running == 0 else 0.0
+    # the busy stretch is counted when it ends; each task counts as one
+    _add(stage, spent, kind="task_cpu", counter="tasks")
 
 
 def _add(
