@@ -138,3 +138,32 @@ def test_lac_marginals_are_the_crfs_posterior_also_in_a_padded_batch() -> None:
     # the soft tags of a whole sentence come with its tags, one row per character
     tags, soft = model.tag_soft(["普京访问北京。"])
     assert soft[0].shape == (7, len(crf.SOFT_TAGS)) and len(tags[0]) == 7
+
+
+def test_lac_viterbi_finds_the_best_path_also_in_a_padded_batch() -> None:
+    import numpy as np
+
+    from services.enricher.lac_batch import get_model
+
+    model = get_model()
+    texts = ["普京访", "王毅"]
+    lens = np.array([3, 2])
+    ids = np.zeros((2, 3), dtype=np.int64)
+    for row, text in enumerate(texts):
+        ids[row, : lens[row]] = model._ids(text)
+    em = model.session.run(None, {"token_ids": ids, "length": lens})[0].astype(np.float32)
+    # flat emissions as well: many states then stay within the pruning bound
+    flat = em * 0.01
+    for scores in (em, flat):
+        got = model._viterbi(scores, lens)
+        for row in range(2):
+            e, t = scores[row, : lens[row]].astype(np.float64), model.trans
+            if lens[row] == 2:
+                total = e[0][:, None] + e[1][None, :] + t
+            else:
+                total = (
+                    e[0][:, None, None] + e[1][None, :, None] + e[2][None, None, :]
+                    + t[:, :, None] + t[None, :, :]
+                )  # fmt: skip
+            best = np.unravel_index(total.argmax(), total.shape)
+            assert tuple(got[row, : lens[row]]) == tuple(int(x) for x in best), row
