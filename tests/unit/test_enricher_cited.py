@@ -26,6 +26,14 @@ def cited(text: str, language: str) -> list[str]:
         ("The minister resigned, the Associated Press reported.", "en", ["Associated Press"]),
         ("ROME (ANSA) - The government fell.", "en", ["ANSA"]),
         ("MADRID, 3 dic (EFE) - El Gobierno aprobó el plan.", "es", ["EFE"]),
+        ("记者从新华社获悉，会议将于明天召开。", "zh", ["新华社"]),
+        ("新华社北京3月5日电 十四届全国人大二次会议开幕。", "zh", ["新华社"]),
+        ("据《人民日报》报道，政策将调整。", "zh", ["人民日报"]),
+        ("韩联社援引消息人士称，朝鲜发射导弹。", "zh", ["韩联社"]),
+        ("Kyodo News reported that the prime minister would resign.", "en", ["Kyodo News"]),
+        ("TASS reported the meeting had been postponed.", "en", ["TASS"]),
+        ("The news agency dpa reported heavy flooding in Bavaria.", "en", ["dpa"]),
+        ("Selon l'AFP, le ministre a démissionné.", "fr", ["AFP"]),
     ],
 )  # fmt: skip
 def test_citation_phrasings(text: str, language: str, want: list[str]) -> None:
