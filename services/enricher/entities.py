@@ -182,21 +182,25 @@ def _search_forms(ents, groups, simp, text, gaz, loc_names) -> dict[str, int]:
     return forms
 
 
-def add_mentions(ents: list[Entity], forms: dict[str, int], src: str) -> None:
-    """Search every accepted surface again; free (untaken) occurrences become mentions."""
-    if not forms:
-        return
+def occurrences(forms: dict[str, int], src: str) -> list[tuple[int, int, int]]:
+    """(start, end, entity index) of every occurrence of every form in `src`."""
     auto = ahocorasick.Automaton()
     for f, i in forms.items():
         auto.add_word(f, (len(f), i))
     auto.make_automaton()
+    return [(end - ln + 1, end + 1, i) for end, (ln, i) in auto.iter(src)]
+
+
+def add_mentions(ents: list[Entity], forms: dict[str, int], src: str) -> None:
+    """Search every accepted surface again; free (untaken) occurrences become mentions."""
+    if not forms:
+        return
     taken = bytearray(len(src))
     for ent in ents:
         for s, e in ent.spans:
             taken[s:e] = b"\1" * (e - s)
     extra: list[tuple[int, int, int]] = []
-    for end, (ln, i) in auto.iter(src):
-        s, e = end - ln + 1, end + 1
+    for s, e, i in occurrences(forms, src):
         if any(taken[s:e]):
             continue
         if not has_cjk(src[s:e]) and (
@@ -220,13 +224,7 @@ def drop_nested(ents: list[Entity], forms: dict[str, int], src: str) -> None:
     longer = {f: i for f, i in forms.items() if len(f) >= 3}
     if not longer:
         return
-    auto = ahocorasick.Automaton()
-    for f, i in longer.items():
-        auto.add_word(f, (len(f), i))
-    auto.make_automaton()
-    inside: list[tuple[int, int, int]] = [
-        (end - ln + 1, end + 1, i) for end, (ln, i) in auto.iter(src)
-    ]
+    inside = occurrences(longer, src)
     for j, ent in enumerate(ents):
         ent.spans = [
             (a, b)
