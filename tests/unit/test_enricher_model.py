@@ -101,21 +101,26 @@ def test_country_abbreviations_are_not_a_person() -> None:
     assert all(e.name != "韩美日" for e in r.entities), r.entities
 
 
-def _brute_force_marginals(em, trans):
-    """P(tag at t) by summing over every tag path of a short sentence (2 or 3 characters)."""
+def _path_scores(em, trans):
+    """The score of every tag path of a short sentence (2 or 3 characters), as one tensor."""
+    if len(em) == 2:
+        return em[0][:, None] + em[1][None, :] + trans
+    return (
+        em[0][:, None, None] + em[1][None, :, None] + em[2][None, None, :]
+        + trans[:, :, None] + trans[None, :, :]
+    )  # fmt: skip
+
+
+def _padded_batch(model, texts: list[str]):
+    """LAC's emissions for `texts` as one padded batch, and the rows' lengths."""
     import numpy as np
 
-    if len(em) == 2:
-        score = em[0][:, None] + em[1][None, :] + trans
-    else:
-        score = (
-            em[0][:, None, None] + em[1][None, :, None] + em[2][None, None, :]
-            + trans[:, :, None] + trans[None, :, :]
-        )  # fmt: skip
-    p = np.exp(score - score.max())
-    p /= p.sum()
-    axes = tuple(range(p.ndim))
-    return [p.sum(axis=tuple(a for a in axes if a != t)) for t in axes]
+    lens = np.array([len(t) for t in texts])
+    ids = np.zeros((len(texts), int(lens.max())), dtype=np.int64)
+    for row, text in enumerate(texts):
+        ids[row, : lens[row]] = model._ids(text)
+    em = model.session.run(None, {"token_ids": ids, "length": lens})[0].astype(np.float32)
+    return em, lens
 
 
 def test_lac_marginals_are_the_crfs_posterior_also_in_a_padded_batch() -> None:
@@ -124,17 +129,16 @@ def test_lac_marginals_are_the_crfs_posterior_also_in_a_padded_batch() -> None:
     from services.enricher.lac_batch import get_model
 
     model = get_model()
-    texts = ["普京访华", "王毅说"]  # a batch with rows of different lengths
-    lens = np.array([3, 2])
-    ids = np.zeros((2, 3), dtype=np.int64)
-    for row, text in enumerate(texts):
-        ids[row, : lens[row]] = model._ids(text[: lens[row]])
-    em = model.session.run(None, {"token_ids": ids, "length": lens})[0].astype(np.float32)
+    em, lens = _padded_batch(model, ["普京访", "王毅"])  # rows of different lengths
     got = model._marginals(em, lens)
     for row in range(2):
-        want = _brute_force_marginals(em[row, : lens[row]].astype(np.float64), model.trans)
-        for t in range(lens[row]):
-            assert np.allclose(got[row, t], want[t], atol=2e-3), (row, t)
+        score = _path_scores(em[row, : lens[row]].astype(np.float64), model.trans)
+        p = np.exp(score - score.max())
+        p /= p.sum()
+        axes = tuple(range(p.ndim))
+        for t in axes:
+            want = p.sum(axis=tuple(a for a in axes if a != t))
+            assert np.allclose(got[row, t], want, atol=2e-3), (row, t)
     # the soft tags of a whole sentence come with its tags, one row per character
     tags, soft = model.tag_soft(["普京访问北京。"])
     assert soft[0].shape == (7, len(crf.SOFT_TAGS)) and len(tags[0]) == 7
@@ -146,24 +150,11 @@ def test_lac_viterbi_finds_the_best_path_also_in_a_padded_batch() -> None:
     from services.enricher.lac_batch import get_model
 
     model = get_model()
-    texts = ["普京访", "王毅"]
-    lens = np.array([3, 2])
-    ids = np.zeros((2, 3), dtype=np.int64)
-    for row, text in enumerate(texts):
-        ids[row, : lens[row]] = model._ids(text)
-    em = model.session.run(None, {"token_ids": ids, "length": lens})[0].astype(np.float32)
+    em, lens = _padded_batch(model, ["普京访", "王毅"])
     # flat emissions as well: many states then stay within the pruning bound
-    flat = em * 0.01
-    for scores in (em, flat):
+    for scores in (em, em * 0.01):
         got = model._viterbi(scores, lens)
         for row in range(2):
-            e, t = scores[row, : lens[row]].astype(np.float64), model.trans
-            if lens[row] == 2:
-                total = e[0][:, None] + e[1][None, :] + t
-            else:
-                total = (
-                    e[0][:, None, None] + e[1][None, :, None] + e[2][None, None, :]
-                    + t[:, :, None] + t[None, :, :]
-                )  # fmt: skip
+            total = _path_scores(scores[row, : lens[row]].astype(np.float64), model.trans)
             best = np.unravel_index(total.argmax(), total.shape)
             assert tuple(got[row, : lens[row]]) == tuple(int(x) for x in best), row
