@@ -224,13 +224,22 @@ def drop_nested(ents: list[Entity], forms: dict[str, int], src: str) -> None:
     longer = {f: i for f, i in forms.items() if len(f) >= 3}
     if not longer:
         return
-    inside = occurrences(longer, src)
+    # occurrences by start: a span is only looked up against those that can cover it, not
+    # against all of them (an article can hold thousands of mentions)
+    by_start: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for s, e, i in occurrences(longer, src):
+        by_start[s].append((e, i))
+    reach = max(map(len, longer))
+
+    def covered(a: int, b: int, j: int) -> bool:
+        return any(
+            i != j and b <= e and b - a < e - s
+            for s in range(max(0, a - reach + 1), a + 1)
+            for e, i in by_start.get(s, ())
+        )
+
     for j, ent in enumerate(ents):
-        ent.spans = [
-            (a, b)
-            for a, b in ent.spans
-            if not any(i != j and s <= a and b <= e and b - a < e - s for s, e, i in inside)
-        ]
+        ent.spans = [(a, b) for a, b in ent.spans if not covered(a, b, j)]
 
 
 def merge_same_name(ents: list[Entity]) -> list[Entity]:
