@@ -48,7 +48,7 @@ _tasks_running = 0
 _busy_since = 0.0
 
 
-def task_started(task_id: str) -> None:
+def task_started() -> None:
     """Celery task_prerun: start the clock of the task bodies (stage logic + SQL + Redis)."""
     global _tasks_running, _busy_since
     if enabled():
@@ -58,14 +58,16 @@ def task_started(task_id: str) -> None:
             _tasks_running += 1
 
 
-def task_finished(task_id: str, task_name: str) -> None:
+def task_finished(task_name: str) -> None:
     global _tasks_running
-    if not enabled() or _tasks_running == 0:
+    if not enabled():
         return
-    stage = task_name.removeprefix("newsflow.")
     with _lock:
+        if _tasks_running == 0:  # started before metrics were on
+            return
         _tasks_running -= 1
         spent = time.process_time() - _busy_since if _tasks_running == 0 else 0.0
+    stage = task_name.removeprefix("newsflow.")
     # the busy stretch is counted when it ends; each task counts as one
     _add(stage, spent, kind="task_cpu", counter="tasks")
 
@@ -138,13 +140,13 @@ def stop_profile() -> None:
 
 # --------------------------------------------------------------------------- worker hooks
 @task_prerun.connect
-def _on_task_start(task_id=None, **_: object) -> None:
-    task_started(task_id)
+def _on_task_start(**_: object) -> None:
+    task_started()
 
 
 @task_postrun.connect
-def _on_task_end(task_id=None, task=None, **_: object) -> None:
-    task_finished(task_id, task.name)
+def _on_task_end(task=None, **_: object) -> None:
+    task_finished(task.name)
 
 
 @worker_shutdown.connect
