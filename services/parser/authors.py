@@ -187,6 +187,19 @@ def cjk_bylines(text: str) -> list[str]:
     return []
 
 
+def with_co_credits(candidates: list[str], site_names: set[str]) -> list[str]:
+    """The people of a byline plus the outlets it credits beside them ("Felix Schröder, dpa"):
+    an agency is a credit only next to a person, alone it does not stop the search for one."""
+    found = people(candidates, site_names)
+    if not found or "co-credits" in DISABLED:
+        return found
+    persons = {n.lower() for n in found}
+    outlets = _outlet_names()
+    every = people(candidates, site_names, outlets_too=True)
+    credits = [n for n in every if n.lower() in outlets and n.lower() not in persons]
+    return found + credits
+
+
 def choose_authors(
     declared: list[str],
     printed: list[str],
@@ -195,25 +208,25 @@ def choose_authors(
     site_names: set[str],
     branding: set[str] = frozenset(),
 ) -> list[str]:
-    found = people(declared, site_names)
+    found = with_co_credits(declared, site_names)
     if found:
         return found
-    found = people(printed, site_names)
+    found = with_co_credits(printed, site_names)
     if len(people(printed, site_names, roles=True)) > 2 and "first-byline" not in DISABLED:
         # many names: the article's byline and the "more from" boxes; the first one that
         # yields a name is the article's
-        found = next(filter(None, (people([t], site_names) for t in printed)))
+        found = next(filter(None, (with_co_credits([t], site_names) for t in printed)))
     if found:
         return found
-    found = people(body_bylines, site_names)
+    found = with_co_credits(body_bylines, site_names)
     if found or "org-authors" in DISABLED:
         return found
     if "byline-agencies" not in DISABLED:
-        # a byline that names only an agency ("By Associated Press"): the agency wrote it
-        found = people(printed + body_bylines, site_names, outlets_too=True)
+        # a byline or declared author that names only an agency ("By Associated Press"): the
+        # agency wrote it
+        found = people(declared + printed + body_bylines, site_names, outlets_too=True)
         if found:
             return found
-    # No person anywhere: the organisation the page declares as author, even the site itself
     # No person anywhere: the organisation declared as author (an agency, a desk, the site
     # itself), unless it is only the branding the <title> carries.
     # A declared author that is the site's own name is still what the page credits (a

@@ -114,3 +114,13 @@ def test_bylines() -> None:
     assert cjk_bylines("正文……责任编辑：张迪 ") == ["张迪"]
     org = choose_authors([], [], [], ["Associated Press"], {"VOA"})
     assert org == ["Associated Press"]  # no person: the organisation credited
+
+
+def test_agencies_credited_beside_a_person_or_alone() -> None:
+    # an agency beside the writer is a co-author credit
+    both = choose_authors(["Felix Schröder, Jörg Soldwisch, dpa"], [], [], [], set())
+    assert both == ["Felix Schröder", "Jörg Soldwisch", "dpa"]
+    # a declared agency alone does not hide the writer printed in the byline
+    assert choose_authors(["Reuters"], ["By Jane Doe"], [], [], set()) == ["Jane Doe"]
+    # and with no writer anywhere the declared agency is the author
+    assert choose_authors(["Associated Press"], [], [], [], {"VOA"}) == ["Associated Press"]

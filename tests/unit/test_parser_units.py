@@ -221,7 +221,7 @@ def test_boilerplate_sentences_dropped(lang: str, para: str, junk: list[str]) ->
     assert art.body.split("\n\n") == paras  # once each, even on a short page
 
 
-def test_authors_are_people_not_outlets() -> None:
+def test_authors_are_people_and_co_credited_agencies_not_the_site() -> None:
     ld = (
         '{"@type": "NewsArticle", "headline": "Grève à la SNCF", "author": ['
         '{"@type": "Person", "name": "FRANCE 24"}, {"@type": "Person", "name": "AFP"}, '
@@ -236,7 +236,8 @@ def test_authors_are_people_not_outlets() -> None:
         f"</head><body><article><h1>Grève à la SNCF</h1>{para * 3}</article></body></html>"
     )
     art = parse_page(page.encode("utf-8"), "https://www.france24.com/fr/france/20240401-greve")
-    assert art.authors == ["Jean Dupont"]  # the outlet itself and a wire agency are not people
+    # the outlet itself is not an author; the wire agency credited beside the writer is
+    assert art.authors == ["Jean Dupont", "AFP"]
 
 
 def test_feed_and_sitemap_hints_fill_only_what_the_page_lacks():
