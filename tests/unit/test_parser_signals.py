@@ -124,3 +124,17 @@ def test_agencies_credited_beside_a_person_or_alone() -> None:
     assert choose_authors(["Reuters"], ["By Jane Doe"], [], [], set()) == ["Jane Doe"]
     # and with no writer anywhere the declared agency is the author
     assert choose_authors(["Associated Press"], [], [], [], {"VOA"}) == ["Associated Press"]
+
+
+def test_json_ld_person_named_by_given_and_family_name() -> None:
+    from services.parser.metadata import extract_meta
+
+    ld = (
+        '{"@type": "NewsArticle", "author": [{"@type": "Person", "givenName": "Anna Giulia",'
+        ' "familyName": "Fink"}, {"@type": "Person", "name": "Jan Marchart"}]}'
+    )
+    page = (
+        f'<html><head><script type="application/ld+json">{ld}</script></head><body></body></html>'
+    )
+    meta = extract_meta(lxml_html.fromstring(page))
+    assert meta.authors == ["Anna Giulia Fink", "Jan Marchart"]
