@@ -20,7 +20,7 @@ from services.parser.classify import check_page, classify_page
 from services.parser.decode import UndecodableContent, decode_html
 from services.parser.extract import Extracted, extract_body
 from services.parser.language import detect_language
-from services.parser.metadata import PageMeta, bylines, clean_text, extract_meta
+from services.parser.metadata import PageMeta, bylines, clean_text, extract_meta, labelled_bylines
 from services.parser.profiles import Profile, profile_for
 from services.parser.titles import choose_title, learnt_site_names, similarity
 from services.parser.urls import normalize_url, section_from_url, trusted_canonical
@@ -313,7 +313,7 @@ def _tags_field(page: _Page) -> list[str]:
 
 
 def _authors_field(
-    page: _Page, title: str | None, printed: list[str], extracted: Extracted
+    page: _Page, title: str | None, printed: list[str], labelled: list[str], extracted: Extracted
 ) -> list[str]:
     names = set(page.site_names)
     meta = page.meta
@@ -322,7 +322,9 @@ def _authors_field(
         names.add(meta.title_tag[len(title) :].strip(" -_|–—·:"))
     declared = list(page.overrides.get("authors") or meta.authors)
     branding = (names - page.site_names) | learnt_site_names(meta, host_of(page.url))
-    return choose_authors(declared, printed, extracted.bylines, meta.org_authors, names, branding)
+    found = choose_authors(declared, printed, extracted.bylines, meta.org_authors, names, branding)
+    # no byline markup, no metadata: a "Written by X" line anywhere on the page
+    return found or people(labelled, names)
 
 
 def _trafilatura_author(tree: lxml_html.HtmlElement) -> str | None:
@@ -344,6 +346,10 @@ def _printed_bylines(page: _Page) -> list[str]:
         if len(_CJK.findall(text)) > 300 and not people(found, page.site_names):
             found = found + cjk_bylines(text)
     return found
+
+
+def _labelled_bylines(page: _Page) -> list[str]:
+    return [] if "labelled-bylines" in DISABLED else labelled_bylines(page.tree)
 
 
 def _image_field(page: _Page) -> tuple[str | None, str | None, str | None]:
@@ -376,6 +382,7 @@ def _build(
     profile_lead = _profile_lead(page)
     signals = _date_signals(page, _headline_element(page, title))
     printed_bylines = [] if people(page.meta.authors, page.site_names) else _printed_bylines(page)
+    labelled = [] if page.meta.authors or printed_bylines else _labelled_bylines(page)
     extracted = _body_field(page, title, plain)
     page_type = _page_type_field(page, extracted)
     body = "\n\n".join(extracted.paragraphs)
@@ -388,7 +395,7 @@ def _build(
         title=title,
         lead=_lead_field(page, title, extracted, profile_lead),
         body=body,
-        authors=_authors_field(page, title, printed_bylines, extracted),
+        authors=_authors_field(page, title, printed_bylines, labelled, extracted),
         published_at=when.published,
         updated_at=_updated_field(page),
         time_rule=when.rule,

@@ -363,6 +363,36 @@ _CJK_BYLINE = re.compile(
 )
 
 
+# A line that is only a label and a name: "Written by John Crenshaw", "Von Anna Fink".
+_LABELLED_BYLINE = re.compile(
+    r"^(?:(?:written|posted|reported|words|story|article)\s+)?"
+    r"(?:by|von|par|por|door|di|av|af)\s*:?\s+([^\W\d_][\w'’.\-]*(?:\s+[^\W\d_][\w'’.\-]*){1,3})$",
+    re.I,
+)
+_LABEL_START = re.compile(
+    r"^\s*(?:written|posted|reported|words|story|article|by|von|par|por|door|di|av|af)\b", re.I
+)
+_NO_BYLINE_HERE = frozenset({"script", "style", "nav", "footer", "noscript", "template"})
+
+
+def labelled_bylines(tree: lxml_html.HtmlElement) -> list[str]:
+    """Names from the first element anywhere in <body> whose whole text is a byline label and
+    a capitalised name ("Written by John Crenshaw"), for pages with no byline markup."""
+    body = tree.find("body")
+    for el in body.iter() if body is not None else ():
+        if not isinstance(el.tag, str) or not el.text or not _LABEL_START.match(el.text):
+            continue
+        if any(a.tag in _NO_BYLINE_HERE for a in el.iterancestors()) or el.tag in _NO_BYLINE_HERE:
+            continue
+        # "<span>By</span> <a>Name</a>": the label's element, then its parent
+        for holder in (el, el.getparent()):
+            text = " ".join((holder.text_content() if holder is not None else "").split())
+            m = _LABELLED_BYLINE.match(text) if len(text) <= 60 else None
+            if m and m.group(1)[0].isupper():
+                return [m.group(1)]
+    return []
+
+
 def bylines(tree: lxml_html.HtmlElement) -> list[str]:
     """Short byline texts from the markup, CJK names pulled out of "记者 X" forms."""
     out: list[str] = []

@@ -138,3 +138,16 @@ def test_json_ld_person_named_by_given_and_family_name() -> None:
     )
     meta = extract_meta(lxml_html.fromstring(page))
     assert meta.authors == ["Anna Giulia Fink", "Jan Marchart"]
+
+
+def test_labelled_byline_anywhere_on_the_page() -> None:
+    from services.parser.metadata import labelled_bylines
+
+    page = (
+        "<html><body><nav><p>By Menu Person</p></nav><p>By clicking you agree to cookies.</p>"
+        "<div><span>Written by</span> <a href='/a/jc'>John Crenshaw</a></div></body></html>"
+    )
+    assert labelled_bylines(lxml_html.fromstring(page)) == ["John Crenshaw"]
+    assert (
+        labelled_bylines(lxml_html.fromstring("<html><body><p>by the sea</p></body></html>")) == []
+    )
