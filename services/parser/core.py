@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
@@ -20,7 +20,14 @@ from services.parser.classify import check_page, classify_page
 from services.parser.decode import UndecodableContent, decode_html
 from services.parser.extract import Extracted, extract_body
 from services.parser.language import detect_language
-from services.parser.metadata import PageMeta, bylines, clean_text, extract_meta, labelled_bylines
+from services.parser.metadata import (
+    PageMeta,
+    bylines,
+    clean_text,
+    extract_meta,
+    labelled_bylines,
+    source_labels,
+)
 from services.parser.profiles import Profile, profile_for
 from services.parser.titles import choose_title, learnt_site_names, similarity
 from services.parser.urls import normalize_url, section_from_url, trusted_canonical
@@ -176,6 +183,9 @@ class _Page:
 
 def _context(tree, url, meta, overrides, fetched_at, fragment) -> _Page:
     meta = meta or extract_meta(tree)
+    if meta.authors and "source-not-author" not in DISABLED:
+        sources = source_labels(tree)
+        meta = replace(meta, authors=[a for a in meta.authors if a.lower() not in sources])
     profile = profile_for(url)
     tz_name, edition_lang, edition_prefix, pub_names = _publisher(url)
     site_names = set(pub_names) | ({meta.site_name} if meta.site_name else set())

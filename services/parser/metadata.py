@@ -363,6 +363,26 @@ _CJK_BYLINE = re.compile(
 )
 
 
+_SOURCE_LABEL = re.compile(r"^\s*(?:来源|來源|稿源|出处|出處|source)\s*[:：]\s*", re.I)
+_SOURCE_XPATH = "//*[contains(@class, 'source') or contains(@id, 'source')][not(self::script)]"
+
+
+def source_labels(tree: lxml_html.HtmlElement) -> set[str]:
+    """Lower-cased names the page prints as its story's source ("来源：新京报", <a class="source">):
+    portals declare that outlet as the author, but it is where the story came from."""
+    found: set[str] = set()
+    for el in tree.xpath(_SOURCE_XPATH):
+        text = clean_text(el.text_content())
+        if text and len(text) <= 30:
+            found.add(_SOURCE_LABEL.sub("", text).lower())
+    for el in tree.iter():
+        if isinstance(el.tag, str) and el.text and _SOURCE_LABEL.match(el.text):
+            text = clean_text(el.text_content())
+            if text and len(text) <= 30:
+                found.add(_SOURCE_LABEL.sub("", text).lower())
+    return found
+
+
 # A line that is only a label and a name: "Written by John Crenshaw", "Von Anna Fink".
 _LABELLED_BYLINE = re.compile(
     r"^(?:(?:written|posted|reported|words|story|article)\s+)?"

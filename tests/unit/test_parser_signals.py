@@ -151,3 +151,19 @@ def test_labelled_byline_anywhere_on_the_page() -> None:
     assert (
         labelled_bylines(lxml_html.fromstring("<html><body><p>by the sea</p></body></html>")) == []
     )
+
+
+def test_declared_author_that_the_page_prints_as_its_source_is_not_the_author() -> None:
+    from services.parser import parse_page
+
+    story = (
+        "<p>" + "北京消息，今日天气晴朗，市民纷纷外出游玩，公园里人头攒动，热闹非凡。" * 12 + "</p>"
+    )
+    page = (
+        '<html><head><meta charset="utf-8"><meta property="article:author" content="参考消息">'
+        "<title>公园游人如织</title></head><body><h1>公园游人如织</h1>"
+        '<div class="date-source"><a class="source" href="http://x.cn">参考消息</a></div>'
+        f"<div class='article'>{story}<p>责任编辑：张迪</p></div></body></html>"
+    )
+    art = parse_page(page.encode("utf-8"), "https://news.sina.com.cn/c/2019-11-25/doc-1.shtml")
+    assert art.authors == ["张迪"]
