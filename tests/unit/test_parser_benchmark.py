@@ -22,11 +22,11 @@ FLOORS = {
     ("wcxb", "body"): 0.938,  # 0.945
     ("wcxb", "title"): 0.870,  # 0.881
     ("wcxb", "date_day"): 0.855,  # 0.865
-    ("wcxb", "author"): 0.700,  # 0.712
+    ("wcxb", "author"): 0.720,  # 0.732
     ("fundus", "body"): 0.948,  # 0.954
     ("fundus", "title"): 0.780,  # 0.792
     ("fundus", "date_day"): 0.965,  # 0.977
-    ("fundus", "author"): 0.735,  # 0.750
+    ("fundus", "author"): 0.755,  # 0.766
     ("zh", "body"): 0.940,  # 0.950 (28 pages: one page moves a figure by 0.036)
     ("zh", "title"): 0.780,  # 0.821
     ("zh", "date_day"): 0.960,  # 1.000
