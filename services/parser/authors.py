@@ -234,4 +234,8 @@ def choose_authors(
     found = people(org_authors, set(), outlets_too=True) or people(declared, branding)
     if found or "declared-site-author" in DISABLED:
         return found
-    return people(declared, set())
+    found = people(declared, set())
+    if found or "printed-site-author" in DISABLED:
+        return found
+    # the byline names the site itself ("By Clay" on clay.global): still what the page credits
+    return people(printed + body_bylines, set())

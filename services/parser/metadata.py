@@ -265,6 +265,8 @@ def extract_meta(tree: lxml_html.HtmlElement) -> PageMeta:
                     meta.authors.append(v)
             if meta.authors:
                 break
+    if not meta.authors and "written-by-card" not in DISABLED:
+        meta.authors = _written_by_card(props)
     _apply_dates(tree, props, meta)
     meta.section = meta.section or first("article:section", "section", "category")
     if not meta.tags:
@@ -280,6 +282,18 @@ def extract_meta(tree: lxml_html.HtmlElement) -> PageMeta:
             meta.h1 = meta.h1 or text
             meta.h1s.append(text)
     return meta
+
+
+def _written_by_card(props: dict[str, list[str]]) -> list[str]:
+    """The author of a Twitter card's label/data pair (twitter:label1 "Written by",
+    twitter:data1 "Kev"), which WordPress SEO plugins emit."""
+    for i in range(1, 5):
+        labels = props.get(f"twitter:label{i}", [])
+        if labels and re.match(
+            r"^\s*(?:written by|author|auteur|autor|verfasst von)\s*$", labels[0], re.I
+        ):
+            return [v for v in props.get(f"twitter:data{i}", [])[:1] if v.strip()]
+    return []
 
 
 def _apply_dates(tree: lxml_html.HtmlElement, props: dict[str, list[str]], meta: PageMeta) -> None:

@@ -167,3 +167,16 @@ def test_declared_author_that_the_page_prints_as_its_source_is_not_the_author() 
     )
     art = parse_page(page.encode("utf-8"), "https://news.sina.com.cn/c/2019-11-25/doc-1.shtml")
     assert art.authors == ["张迪"]
+
+
+def test_site_named_authors_as_the_last_resort() -> None:
+    from services.parser.metadata import extract_meta
+
+    card = (
+        '<html><head><meta name="twitter:label1" content="Written by">'
+        '<meta name="twitter:data1" content="Kev"></head><body></body></html>'
+    )
+    assert extract_meta(lxml_html.fromstring(card)).authors == ["Kev"]
+    # a byline that names only the site itself is still what the page credits
+    assert choose_authors([], ["By Clay"], [], [], {"Clay"}) == ["Clay"]
+    assert choose_authors([], ["By Clay", "By Jane Doe"], [], [], {"Clay"}) == ["Jane Doe"]
