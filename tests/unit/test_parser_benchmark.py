@@ -22,7 +22,7 @@ FLOORS = {
     ("wcxb", "body"): 0.938,  # 0.945
     ("wcxb", "title"): 0.870,  # 0.881
     ("wcxb", "date_day"): 0.855,  # 0.865
-    ("wcxb", "author"): 0.720,  # 0.732
+    ("wcxb", "author"): 0.728,  # 0.739
     ("fundus", "body"): 0.948,  # 0.954
     ("fundus", "title"): 0.780,  # 0.792
     ("fundus", "date_day"): 0.965,  # 0.977
