@@ -384,28 +384,25 @@ _SOURCE_XPATH = "//*[contains(@class, 'source') or contains(@id, 'source')][not(
 def source_labels(tree: lxml_html.HtmlElement) -> set[str]:
     """Lower-cased names the page prints as its story's source ("来源：新京报", <a class="source">):
     portals declare that outlet as the author, but it is where the story came from."""
-    found: set[str] = set()
-    for el in tree.xpath(_SOURCE_XPATH):
-        text = clean_text(el.text_content())
-        if text and len(text) <= 30:
-            found.add(_SOURCE_LABEL.sub("", text).lower())
-    for el in tree.iter():
-        if isinstance(el.tag, str) and el.text and _SOURCE_LABEL.match(el.text):
-            text = clean_text(el.text_content())
-            if text and len(text) <= 30:
-                found.add(_SOURCE_LABEL.sub("", text).lower())
-    return found
+    marked = tree.xpath(_SOURCE_XPATH)
+    labelled = (
+        el
+        for el in tree.iter()
+        if isinstance(el.tag, str) and el.text and _SOURCE_LABEL.match(el.text)
+    )
+    texts = (clean_text(el.text_content()) for el in (*marked, *labelled))
+    return {_SOURCE_LABEL.sub("", t).lower() for t in texts if t and len(t) <= 30}
 
 
 # A line that is only a label and a name: "Written by John Crenshaw", "Von Anna Fink".
+_LEAD_WORDS = r"(?:written|posted|reported|words|story|article)"
+_BY_WORDS = r"(?:by|von|par|por|door|di|av|af)"
 _LABELLED_BYLINE = re.compile(
-    r"^(?:(?:written|posted|reported|words|story|article)\s+)?"
-    r"(?:by|von|par|por|door|di|av|af)\s*:?\s+([^\W\d_][\w'’.\-]*(?:\s+[^\W\d_][\w'’.\-]*){1,3})$",
+    rf"^(?:{_LEAD_WORDS}\s+)?{_BY_WORDS}\s*:?\s+"
+    r"([^\W\d_][\w'’.\-]*(?:\s+[^\W\d_][\w'’.\-]*){1,3})$",
     re.I,
 )
-_LABEL_START = re.compile(
-    r"^\s*(?:written|posted|reported|words|story|article|by|von|par|por|door|di|av|af)\b", re.I
-)
+_LABEL_START = re.compile(rf"^\s*(?:{_LEAD_WORDS}|{_BY_WORDS})\b", re.I)
 _NO_BYLINE_HERE = frozenset({"script", "style", "nav", "footer", "noscript", "template"})
 
 
