@@ -114,14 +114,6 @@ def _load_json(text: str) -> Any:
             return None
 
 
-def _given_and_family(person: dict) -> str | None:
-    """schema.org's split form of a name: {"givenName": "Anna Giulia", "familyName": "Fink"}."""
-    if "given-family" in DISABLED:
-        return None
-    parts = [clean_text(person.get(k)) for k in ("givenName", "familyName")]
-    return " ".join(p for p in parts if isinstance(p, str) and p) or None
-
-
 def _people(
     value: Any,
     orgs: set[str],
@@ -135,7 +127,7 @@ def _people(
             # {"@id": ".../#/schema/person/..."}: Yoast's @graph names the author elsewhere
             item = nodes.get(str(item.get("@id")), item)
         if isinstance(item, dict):
-            name = clean_text(item.get("name")) or _given_and_family(item)
+            name = clean_text(item.get("name"))
             if not name:
                 continue
             if _types(item) & {"organization", "newsmediaorganization", "corporation"}:

@@ -126,20 +126,6 @@ def test_agencies_credited_beside_a_person_or_alone() -> None:
     assert choose_authors(["Associated Press"], [], [], [], {"VOA"}) == ["Associated Press"]
 
 
-def test_json_ld_person_named_by_given_and_family_name() -> None:
-    from services.parser.metadata import extract_meta
-
-    ld = (
-        '{"@type": "NewsArticle", "author": [{"@type": "Person", "givenName": "Anna Giulia",'
-        ' "familyName": "Fink"}, {"@type": "Person", "name": "Jan Marchart"}]}'
-    )
-    page = (
-        f'<html><head><script type="application/ld+json">{ld}</script></head><body></body></html>'
-    )
-    meta = extract_meta(lxml_html.fromstring(page))
-    assert meta.authors == ["Anna Giulia Fink", "Jan Marchart"]
-
-
 def test_labelled_byline_anywhere_on_the_page() -> None:
     from services.parser.metadata import labelled_bylines
 
