@@ -155,10 +155,36 @@ _MOJIBAKE_HINT = re.compile(
 )
 
 
+def _byte_of(ch: str) -> int | None:
+    """The byte a Latin-1 or cp1252 reading turned into `ch`, if any."""
+    if ord(ch) < 256:
+        return ord(ch)
+    try:
+        return ch.encode("cp1252")[0]
+    except UnicodeEncodeError:
+        return None
+
+
+def _utf8_sequence_at(text: str, start: int) -> bool:
+    """Do the characters from `start` read back to one whole UTF-8 sequence? ("Ã©" -> "é";
+    "é»" in French text does not: 0xE9 needs two continuation bytes)."""
+    lead = ord(text[start])
+    size = 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+    seq = [_byte_of(ch) for ch in text[start : start + size]]
+    if len(seq) < size or None in seq:
+        return False
+    try:
+        bytes(seq).decode("utf-8")  # type: ignore[arg-type]
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def repair_mojibake(text: str) -> str:
     """Text the page itself double-encoded (UTF-8 read as Latin-1 and stored again), repaired by
-    ftfy, which changes only sequences it can prove are mojibake."""
-    if not _MOJIBAKE_HINT.search(text):
+    ftfy, which changes only sequences it can prove are mojibake. ftfy costs a tenth of a parse
+    on a long page, so it runs only where some hint reads back to a real UTF-8 sequence."""
+    if not any(_utf8_sequence_at(text, m.start()) for m in _MOJIBAKE_HINT.finditer(text)):
         return text
     return ftfy.fix_encoding(text)
 
