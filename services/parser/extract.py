@@ -367,15 +367,57 @@ def _blocks(body: etree._Element) -> list[Block]:
     return [b for b in out if b is not None]
 
 
+def _list_owner(el: etree._Element) -> etree._Element | None:
+    """The closest list element around `el`."""
+    parent = el.getparent()
+    while parent is not None and parent.tag not in _LISTS:
+        parent = parent.getparent()
+    return parent
+
+
+# Elements that start a new line inside a list item ("<li><h3>Step</h3><p>Do this</p>").
+_ITEM_BREAKS = frozenset(
+    ("p", "div", "head", "lb", "br", "dt", "dd", *(f"h{i}" for i in range(1, 7)))
+)
+
+
+def _item_text(item: etree._Element) -> str:
+    """An item's own text, its block children on lines of their own, nested lists left out."""
+    parts = [item.text or ""]
+    for child in item:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag not in _LISTS:
+            if tag in _ITEM_BREAKS:
+                parts.append(_BREAK)
+            parts.append(_item_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _list_blocks(lst: etree._Element, out: list[Block | None]) -> None:
+    """One block per item of this list; a list nested in an item follows that item, so its
+    text is neither repeated inside the outer item nor glued to it."""
+    item_tags = ("item",) if lst.tag == "list" else (_LISTS[lst.tag], "li")
+    for item in lst.iter(*item_tags):
+        if _list_owner(item) is not lst:
+            continue
+        out.append(_block("item", _item_text(item)))
+        for sub in item.iter(*_LISTS):
+            if _list_owner(sub) is lst:
+                _list_blocks(sub, out)
+
+
 def _walk(container: etree._Element, out: list[Block | None]) -> None:
     if container.text and container.text.strip() and container.tag not in ("body", "doc"):
         out.append(_block("p", container.text))
     for el in container:
         tag = el.tag if isinstance(el.tag, str) else ""
-        if tag in _LISTS:
+        if tag in _LISTS and "list-items" in DISABLED:
             item_tag = "item" if tag == "list" else _LISTS[tag]
             items = el.iter(item_tag, "li") if tag != "list" else el.iter("item")
             out.extend(_block("item", "".join(item.itertext())) for item in items)
+        elif tag in _LISTS:
+            _list_blocks(el, out)
         elif tag == "table":
             for row in el.iter("row", "tr"):
                 cells = (_norm("".join(c.itertext())) for c in row.iter("cell", "td", "th"))

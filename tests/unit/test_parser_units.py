@@ -272,3 +272,26 @@ def test_feed_and_sitemap_hints_fill_only_what_the_page_lacks():
     assert out.title == "Own title" and out.time_rule == "page-offset"
     undated = ParsedArticle(url="https://x.org/c", canonical_url="https://x.org/c")
     assert apply_hints(undated, sitemap).time_rule == "news-sitemap"
+
+
+def test_nested_lists_and_block_items_are_read_once_and_not_glued() -> None:
+    """WCXB pages nest lists (CDC's tips, a wine guide's regions) and put a heading and a
+    paragraph in one item (a solar guide's steps): each text once, on a line of its own."""
+    intro = "".join(
+        f"<p>Paragraph {i} explains what a beginner should know before planning the first "
+        f"trip to the wine regions of Europe, and why each region tastes different.</p>"
+        for i in range(1, 4)
+    )
+    regions = (
+        "<ul><li><b>France</b><br><ul>"
+        "<li><b>Bordeaux</b>: red blends of Cabernet Sauvignon and Merlot from the left bank.</li>"
+        "<li><b>Burgundy</b>: Pinot Noir and Chardonnay from the Côte d'Or slopes.</li>"
+        "</ul></li><li><div><h3>Plan Your Route</h3><p>Before you book, choose two regions "
+        "that are close to each other and to a railway station.</p></div></li></ul>"
+    )
+    page = ARTICLE.format(title="Wine regions for beginners", paras=intro + regions, links="")
+    body = parse_page(page.encode(), "https://wine.example.com/guides/wine-regions").body
+    assert body.count("Bordeaux: red blends") == 1
+    assert body.count("Burgundy: Pinot Noir") == 1
+    assert "FranceBordeaux" not in body and "RouteBefore" not in body
+    assert "Plan Your Route\n\nBefore you book" in body
