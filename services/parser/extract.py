@@ -375,23 +375,41 @@ def _list_owner(el: etree._Element) -> etree._Element | None:
     return parent
 
 
-# Elements that start a new line inside a list item ("<li><h3>Step</h3><p>Do this</p>").
-_ITEM_BREAKS = frozenset(
-    ("p", "div", "head", "lb", "br", "dt", "dd", *(f"h{i}" for i in range(1, 7)))
+# Elements whose text is a line of its own inside a block ("<li><h3>Step</h3><p>Do this</p>",
+# "<blockquote><h3>Actions</h3><ul>...", "<td>...costs.<br>Reported by: ...</td>").
+_LINE_TAGS = frozenset(
+    ("p", "div", "head", "lb", "br", "dt", "dd", "li", "item", "quote", "blockquote", "row", "tr")
+    + tuple(_LISTS)
+    + tuple(f"h{i}" for i in range(1, 7))
 )
 
 
-def _item_text(item: etree._Element) -> str:
-    """An item's own text, its block children on lines of their own, nested lists left out."""
-    parts = [item.text or ""]
-    for child in item:
+def _text_lines(el: etree._Element, skip_lists: bool = False) -> str:
+    """The text of `el` with its block-level children on lines of their own (_BREAK between);
+    `skip_lists` leaves nested lists out (they are blocks of their own)."""
+    parts = [el.text or ""]
+    for child in el:
         tag = child.tag if isinstance(child.tag, str) else ""
-        if tag not in _LISTS:
-            if tag in _ITEM_BREAKS:
-                parts.append(_BREAK)
-            parts.append(_item_text(child))
+        if not (skip_lists and tag in _LISTS):
+            text = _text_lines(child, skip_lists)
+            parts += [_BREAK, text, _BREAK] if tag in _LINE_TAGS else [text]
         parts.append(child.tail or "")
     return "".join(parts)
+
+
+def _cell_text(cell: etree._Element) -> str:
+    if "line-breaks" in DISABLED:
+        return "".join(cell.itertext())
+    return _text_lines(cell).replace(_BREAK, " ")  # a row is one line: cells' lines spaced
+
+
+def _kind_text(el: etree._Element) -> str:
+    """A paragraph's, heading's or quote's text, split into lines at <br> and block children."""
+    if "line-breaks" not in DISABLED:
+        return _text_lines(el)
+    for lb in el.iter("lb", "br"):
+        lb.tail = _BREAK + (lb.tail or "")
+    return "".join(el.itertext())
 
 
 def _list_blocks(lst: etree._Element, out: list[Block | None]) -> None:
@@ -401,7 +419,7 @@ def _list_blocks(lst: etree._Element, out: list[Block | None]) -> None:
     for item in lst.iter(*item_tags):
         if _list_owner(item) is not lst:
             continue
-        out.append(_block("item", _item_text(item)))
+        out.append(_block("item", _text_lines(item, skip_lists=True)))
         for sub in item.iter(*_LISTS):
             if _list_owner(sub) is lst:
                 _list_blocks(sub, out)
@@ -420,14 +438,12 @@ def _walk(container: etree._Element, out: list[Block | None]) -> None:
             _list_blocks(el, out)
         elif tag == "table":
             for row in el.iter("row", "tr"):
-                cells = (_norm("".join(c.itertext())) for c in row.iter("cell", "td", "th"))
+                cells = (_norm(_cell_text(c)) for c in row.iter("cell", "td", "th"))
                 out.append(_block("row", " ".join(c for c in cells if c)))
         elif tag in _KINDS:
             # <br> (trafilatura's <lb/>) separates paragraphs on pages that use no <p> at all,
             # e.g. Chinese portals writing "text<br><br>　　text".
-            for lb in el.iter("lb", "br"):
-                lb.tail = _BREAK + (lb.tail or "")
-            out.append(_block(_KINDS[tag], "".join(el.itertext())))
+            out.append(_block(_KINDS[tag], _kind_text(el)))
         elif tag and tag not in _SKIP and tag not in ("lb", "br", "graphic", "img"):
             _walk(el, out)
         if el.tail and el.tail.strip() and container.tag not in ("body", "doc"):

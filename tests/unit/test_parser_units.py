@@ -295,3 +295,23 @@ def test_nested_lists_and_block_items_are_read_once_and_not_glued() -> None:
     assert body.count("Burgundy: Pinot Noir") == 1
     assert "FranceBordeaux" not in body and "RouteBefore" not in body
     assert "Plan Your Route\n\nBefore you book" in body
+
+
+def test_block_children_of_a_quote_or_cell_are_not_glued_to_each_other() -> None:
+    """WCXB 0253 quotes a heading and a list ("HR actions to takeContribute to..."), WCXB 4701
+    writes a photo credit paragraph right after a paragraph inside one block."""
+    intro = "".join(
+        f"<p>Paragraph {i} explains how human resources teams plan for the coming year and "
+        f"why the budget talks with finance start earlier than they used to.</p>"
+        for i in range(1, 4)
+    )
+    quote = (
+        "<blockquote><h3>HR actions to take</h3><ul><li><strong>Contribute to planning:"
+        "</strong> bring workforce data into the budget decisions of the year.</li>"
+        "<li><strong>Audit the tools:</strong> list every system that touches staff data.</li>"
+        "</ul></blockquote>"
+    )
+    page = ARTICLE.format(title="HR trends for the year", paras=intro + quote, links="")
+    body = parse_page(page.encode(), "https://hr.example.com/blog/hr-trends").body
+    assert "takeContribute" not in body and "year.Audit" not in body
+    assert "Contribute to planning:" in body and "Audit the tools:" in body
