@@ -646,23 +646,28 @@ def speed_table(n: int, results: dict[str, dict]) -> list[str]:
     return lines
 
 
-def ablation_table(pages: list[dict], full: dict, variants: dict[str, dict]) -> list[str]:
-    """Per rule and figure: (rule off) - (all rules on), articles only, per set and half.
-    Negative means the rule helps; a rule that helps tune but not check comes out."""
-    cols = [(s, h) for s in SETS for h in ("tune", "check")]
-    cols = [c for c in cols if any(p["set"] == c[0] and p["half"] == c[1] for p in pages)]
-    idx = {
-        c: [
-            i
-            for i, p in enumerate(pages)
-            if (p["set"], p["half"]) == c and group_of(p) == "articles"
-        ]
+def _group_index(pages: list[dict], cols: list[tuple[str, str]], group: str) -> dict:
+    return {
+        c: [i for i, p in enumerate(pages) if (p["set"], p["half"]) == c and group_of(p) == group]
         for c in cols
     }
-    base = {
-        c: aggregate([pages[i] for i in ix], [full["preds"][i] for i in ix])
-        for c, ix in idx.items()
-    }
+
+
+def _aggregates(pages: list[dict], preds: list[dict], idx: dict) -> dict:
+    return {c: aggregate([pages[i] for i in ix], [preds[i] for i in ix]) for c, ix in idx.items()}
+
+
+def ablation_table(pages: list[dict], full: dict, variants: dict[str, dict]) -> list[str]:
+    """Per rule and figure: (rule off) - (all rules on), per set and half: every figure on
+    articles, and the body of non-articles (WCXB's forums, listings...: a user who enqueues one
+    still gets its main text). Negative means the rule helps; a rule that helps tune but not
+    check comes out."""
+    cols = [(s, h) for s in SETS for h in ("tune", "check")]
+    cols = [c for c in cols if any(p["set"] == c[0] and p["half"] == c[1] for p in pages)]
+    idx = _group_index(pages, cols, "articles")
+    others = _group_index(pages, cols, "non-articles")
+    base = _aggregates(pages, full["preds"], idx)
+    base_others = _aggregates(pages, full["preds"], others)
     head = " | ".join(f"{s} {h}" for s, h in cols)
     lines = [f"| rule off | figure | {head} |", "|---|---|" + "---|" * len(cols)]
     lines.append(
@@ -671,21 +676,21 @@ def ablation_table(pages: list[dict], full: dict, variants: dict[str, dict]) -> 
     for rule, res in variants.items():
         if res is None:
             continue
-        agg = {
-            c: aggregate([pages[i] for i in ix], [res["preds"][i] for i in ix])
-            for c, ix in idx.items()
-        }
-        for fig in ("body", "title", "date_day", "author"):
+        agg = _aggregates(pages, res["preds"], idx)
+        agg_others = _aggregates(pages, res["preds"], others)
+        figures = [(f, f, agg, base) for f in ("body", "title", "date_day", "author")]
+        figures.append(("body, non-articles", "body", agg_others, base_others))
+        for label, fig, new_agg, old_agg in figures:
             deltas = [
-                (agg[c].get(fig) or 0.0) - (base[c].get(fig) or 0.0)
-                if base[c].get(fig) is not None
+                (new_agg[c].get(fig) or 0.0) - (old_agg[c].get(fig) or 0.0)
+                if old_agg[c].get(fig) is not None
                 else None
                 for c in cols
             ]
             if all(d is None or abs(d) < 0.0005 for d in deltas):
                 continue
             cells = " | ".join("  -  " if d is None else f"{d:+.4f}" for d in deltas)
-            lines.append(f"| {rule} | {fig} | {cells} |")
+            lines.append(f"| {rule} | {label} | {cells} |")
     speed = {r: len(pages) / v["cpu"] for r, v in variants.items() if v}
     lines.append("")
     lines.append(

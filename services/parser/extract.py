@@ -241,6 +241,26 @@ def _all_chars(el: etree._Element) -> int:
     return len(el.text_content())
 
 
+# Furniture that is made of links (related stories, share bars, breadcrumbs): an element named
+# so that is mostly prose is not it (Consumer Reports' article text sits in
+# id="more-on-...-related-articles-text").
+_LINK_FURNITURE = re.compile(r"shar|social|related|outbrain|taboola|breadcrumb")
+_PROSE_CHARS = 400
+_PROSE_LINK_SHARE = 0.2
+
+
+def _prose(el: etree._Element, attrs: str) -> bool:
+    if "prose-furniture" in DISABLED or not _LINK_FURNITURE.search(attrs):
+        return False
+    if _JUNK_ATTR.search(re.sub(_LINK_FURNITURE, "", attrs)):
+        return False  # also named as another kind of furniture (comments, captions...)
+    text = len(el.text_content())
+    if text < _PROSE_CHARS or el.find(".//p") is None:
+        return False
+    links = sum(len(a.text_content()) for a in el.iter("a"))
+    return links < text * _PROSE_LINK_SHARE
+
+
 def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.HtmlElement:
     """Remove page furniture in place; returns the subtree to extract from."""
     if profile is not None:
@@ -261,7 +281,7 @@ def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.
             continue
         if _JUNK_ATTR.search(attrs) or _JUNK_ATTR.search(names):
             # An embedded post ("social-media-embed" around a tweet) is quoted content.
-            if "embed" not in low and el.find(".//blockquote") is None:
+            if "embed" not in low and el.find(".//blockquote") is None and not _prose(el, low):
                 candidates.append(el)
     if "paragraphize" not in DISABLED:
         paragraphize(root)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import lxml.html
 import pytest
 
 from services.parser import parse_page
 from services.parser.dates import date_flags, parse_datetime, to_utc
+from services.parser.extract import preclean
 from services.parser.language import detect_language
 from services.parser.metadata import strip_site_suffix
 from services.parser.urls import normalize_url, section_from_url
@@ -315,3 +317,27 @@ def test_block_children_of_a_quote_or_cell_are_not_glued_to_each_other() -> None
     body = parse_page(page.encode(), "https://hr.example.com/blog/hr-trends").body
     assert "takeContribute" not in body and "year.Audit" not in body
     assert "Contribute to planning:" in body and "Audit the tools:" in body
+
+
+def test_prose_named_like_link_furniture_is_kept_and_real_link_boxes_still_go() -> None:
+    """Consumer Reports writes the end of its article in id="more-on-...-related-articles-text"
+    (WCXB 4184); a "related" box of story links is still furniture. The page cleanup alone:
+    what trafilatura then keeps is its own decision."""
+    prose = "".join(
+        f"<p><strong>Point {i}:</strong> Stick with the owner's manual, says a mechanic who "
+        f"has serviced cars for twenty years and seen every upsell a shop can make.</p>"
+        for i in range(1, 5)
+    )
+    links = "".join(
+        f'<li><a href="/cars/story-{i}">How to save money on car repairs, part {i}</a></li>'
+        for i in range(6)
+    )
+    page = (
+        "<html><body><article><p>" + "An article paragraph about car maintenance. " * 80
+        + '</p><div id="more-on-car-repair-related-articles-text">' + prose + "</div>"
+        + f'<div class="related-articles"><ul>{links}</ul></div></article></body></html>'
+    )  # fmt: skip
+    root = preclean(lxml.html.fromstring(page), None)
+    text = root.text_content()
+    assert "Point 1:" in text and "Point 3:" in text
+    assert "How to save money on car repairs" not in text
