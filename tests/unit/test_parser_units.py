@@ -123,16 +123,20 @@ ARTICLE = """<html><head><title>{title}</title></head><body>
 </body></html>"""
 
 
+def _link_items(href: str, text: str, count: int) -> str:
+    """`count` list items of story links; `{i}` in href and text is the item's number."""
+    return "".join(
+        f'<li><a href="{href.format(i=i)}">{text.format(i=i)}</a></li>' for i in range(count)
+    )
+
+
 def test_generic_cleanup_on_a_plain_page() -> None:
     paras = "".join(
         f"<p>Paragraph {i} tells what happened in the city council on Tuesday, "
         f"when members voted on the budget for the coming year after a long debate.</p>"
         for i in range(1, 6)
     )
-    links = "".join(
-        f'<li><a href="/story/{i}">Another story headline number {i} about the city</a></li>'
-        for i in range(8)
-    )
+    links = _link_items("/story/{i}", "Another story headline number {i} about the city", 8)
     page = ARTICLE.format(title="Council passes budget", paras=paras, links=links)
     art = parse_page(page.encode(), "https://news.example.com/local/council-passes-budget")
     paras_out = art.body.split("\n\n")
@@ -328,10 +332,7 @@ def test_prose_named_like_link_furniture_is_kept_and_real_link_boxes_still_go() 
         f"has serviced cars for twenty years and seen every upsell a shop can make.</p>"
         for i in range(1, 5)
     )
-    links = "".join(
-        f'<li><a href="/cars/story-{i}">How to save money on car repairs, part {i}</a></li>'
-        for i in range(6)
-    )
+    links = _link_items("/cars/story-{i}", "How to save money on car repairs, part {i}", 6)
     page = (
         "<html><body><article><p>" + "An article paragraph about car maintenance. " * 80
         + '</p><div id="more-on-car-repair-related-articles-text">' + prose + "</div>"
