@@ -280,13 +280,17 @@ def test_feed_and_sitemap_hints_fill_only_what_the_page_lacks():
     assert apply_hints(undated, sitemap).time_rule == "news-sitemap"
 
 
+def _paragraphs(sentence: str, count: int = 3) -> str:
+    """`count` article paragraphs, "Paragraph 1 <sentence>" and so on."""
+    return "".join(f"<p>Paragraph {i} {sentence}</p>" for i in range(1, count + 1))
+
+
 def test_nested_lists_and_block_items_are_read_once_and_not_glued() -> None:
     """WCXB pages nest lists (CDC's tips, a wine guide's regions) and put a heading and a
     paragraph in one item (a solar guide's steps): each text once, on a line of its own."""
-    intro = "".join(
-        f"<p>Paragraph {i} explains what a beginner should know before planning the first "
-        f"trip to the wine regions of Europe, and why each region tastes different.</p>"
-        for i in range(1, 4)
+    intro = _paragraphs(
+        "explains what a beginner should know before planning the first trip to the wine "
+        "regions of Europe, and why each region tastes different."
     )
     regions = (
         "<ul><li><b>France</b><br><ul>"
@@ -306,10 +310,9 @@ def test_nested_lists_and_block_items_are_read_once_and_not_glued() -> None:
 def test_block_children_of_a_quote_or_cell_are_not_glued_to_each_other() -> None:
     """WCXB 0253 quotes a heading and a list ("HR actions to takeContribute to..."), WCXB 4701
     writes a photo credit paragraph right after a paragraph inside one block."""
-    intro = "".join(
-        f"<p>Paragraph {i} explains how human resources teams plan for the coming year and "
-        f"why the budget talks with finance start earlier than they used to.</p>"
-        for i in range(1, 4)
+    intro = _paragraphs(
+        "explains how human resources teams plan for the coming year and why the budget "
+        "talks with finance start earlier than they used to."
     )
     quote = (
         "<blockquote><h3>HR actions to take</h3><ul><li><strong>Contribute to planning:"
