@@ -280,6 +280,13 @@ def test_feed_and_sitemap_hints_fill_only_what_the_page_lacks():
     assert apply_hints(undated, sitemap).time_rule == "news-sitemap"
 
 
+def _article_body(title: str, paras: str, where: str) -> str:
+    """The body parsed from ARTICLE with these paragraphs, at https://{where}/<slug>."""
+    page = ARTICLE.format(title=title, paras=paras, links="")
+    slug = "-".join(title.lower().split())
+    return parse_page(page.encode(), f"https://{where}/{slug}").body
+
+
 def _paragraphs(sentence: str, count: int = 3) -> str:
     """`count` article paragraphs, "Paragraph 1 <sentence>" and so on."""
     return "".join(f"<p>Paragraph {i} {sentence}</p>" for i in range(1, count + 1))
@@ -299,8 +306,7 @@ def test_nested_lists_and_block_items_are_read_once_and_not_glued() -> None:
         "</ul></li><li><div><h3>Plan Your Route</h3><p>Before you book, choose two regions "
         "that are close to each other and to a railway station.</p></div></li></ul>"
     )
-    page = ARTICLE.format(title="Wine regions for beginners", paras=intro + regions, links="")
-    body = parse_page(page.encode(), "https://wine.example.com/guides/wine-regions").body
+    body = _article_body("Wine regions for beginners", intro + regions, "wine.example.com/guides")
     assert body.count("Bordeaux: red blends") == 1
     assert body.count("Burgundy: Pinot Noir") == 1
     assert "FranceBordeaux" not in body and "RouteBefore" not in body
@@ -320,8 +326,7 @@ def test_block_children_of_a_quote_or_cell_are_not_glued_to_each_other() -> None
         "<li><strong>Audit the tools:</strong> list every system that touches staff data.</li>"
         "</ul></blockquote>"
     )
-    page = ARTICLE.format(title="HR trends for the year", paras=intro + quote, links="")
-    body = parse_page(page.encode(), "https://hr.example.com/blog/hr-trends").body
+    body = _article_body("HR trends for the year", intro + quote, "hr.example.com/blog")
     assert "takeContribute" not in body and "year.Audit" not in body
     assert "Contribute to planning:" in body and "Audit the tools:" in body
 
