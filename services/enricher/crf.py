@@ -32,11 +32,36 @@ _TAGGERS: dict[str, object] = {}
 
 # CoNLL-2003 tokenisation: abbreviations with dots, numbers with separators, words with inner
 # hyphens/apostrophes/ampersands, clitics ('s, n't) and any other single character
+EN_ABBREVIATIONS = Path(__file__).parent / "data" / "en_abbreviations.txt"
+
+
+def _abbreviations() -> str:
+    words = set()
+    for line in EN_ABBREVIATIONS.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            words |= {line.strip(), line.strip().upper()}
+    # longest first: the regex takes the first alternative that matches
+    return "|".join(sorted(map(re.escape, words), key=lambda w: (-len(w), w)))
+
+
 EN_TOKEN = re.compile(
-    r"(?:[^\W\d_]\.){2,}"
+    r"(?:[^\W\d_]\.){2,}(?:-[^\W_]+)*"  # U.S., U.S.-led
+    # CoNLL keeps an abbreviation's period ("Inc.", "St. Louis"), an initial's ("P. Simmons")
+    # and a list number's at the start of a line ("1. Johnson"): so must we, or the model
+    # reads "P" "." "Simmons" as it never saw in training
+    rf"|\b(?:{_abbreviations()})\.(?![^\W_])"
+    r"|\b[^\W\d_a-z]\.(?=\s+[^\W\d_a-z])"
+    r"|(?m:^)\d{1,2}\.(?=\s)"
+    r"|(?:A|C|HK|NZ|S|US)\$"  # currencies
+    r"|\d+(?:st|nd|rd|th)?(?:-\d+)*(?:-[^\W_]*[^\W\d_][^\W_]*)+"  # 12-year-old, 10th-ranked
+    r"|\d+(?:st|nd|rd|th|s)\b"  # ordinals, decades
+    r"|(?<!\S)[+.]?\d+(?:[.,:/\-]\d+)*"  # +44 (dialling codes), .500 (averages)
     r"|\d+(?:[.,:/\-]\d+)*"
-    r"|[^\W_](?:[^\W_]|[-&](?=[^\W_])|['’](?=[^\W_]{2,}))*"
-    r"|['’][sS]\b|n['’]t\b"
+    r"|n['’]t\b"
+    r"|[^\W_]+?(?=n['’]t\b)"  # did|n't
+    r"|[^\W_](?:[^\W_]|[-&](?=[^\W_])|['’](?!(?:re|ve|ll)\b)(?=[^\W_]{2,}))*"
+    r"|['’](?:[sSmMdD]|re|RE|ve|VE|ll|LL)\b"
+    r"|-{2,}|\.{2,}|\*{2,}"  # dash, ellipsis and rule runs
     r"|\S",
 )
 
