@@ -90,12 +90,25 @@ _HEADLINE_LINKS = etree.XPath(
 
 
 _FORUM_TYPES = {"discussionforumposting", "qapage", "question", "forum"}
+# microdata of a thread (a "Question" itemtype alone also marks FAQ blocks inside articles)
+_FORUM_ITEM_TYPES = {"discussionforumposting", "qapage"}
 _PRODUCT_TYPES = {"product", "productgroup", "offer", "aggregateoffer"}
 _FORUM_URL = re.compile(
     r"/(?:forums?|threads?|topics?|questions|discussions?|community|boards?|showthread|viewtopic)"
     r"(?:[/.?-]|$)",
     re.I,
 )
+
+
+def is_forum(meta: PageMeta, url: str) -> bool:
+    """A discussion thread: its posts (often marked up as comments) are the main text."""
+    if meta.ld_types & _FORUM_TYPES:
+        return True
+    # (microdata threads also mark the comments under articles)
+    forum_marked = meta.item_types & _FORUM_ITEM_TYPES or _FORUM_URL.search(url)
+    return not is_article_marked(meta) and bool(forum_marked)
+
+
 _CONFIDENT_LINK_SHARE = 0.6  # a "body" that is mostly link text with no long paragraph at all
 
 
@@ -139,7 +152,7 @@ def classify_page(
             headline_links >= 10 and (few_paragraphs or link_share > 0.5)
         ):
             return "listing"
-    if meta.ld_types & _FORUM_TYPES or (not marked and _FORUM_URL.search(url)):
+    if is_forum(meta, url):
         return "forum"
     if meta.ld_types & _PRODUCT_TYPES and not marked:
         return "product"

@@ -16,7 +16,7 @@ from trafilatura import metadata as trafilatura_metadata
 
 from services.parser import dates, published
 from services.parser.authors import choose_authors, cjk_bylines, people
-from services.parser.classify import check_page, classify_page
+from services.parser.classify import check_page, classify_page, is_forum
 from services.parser.decode import UndecodableContent, decode_html
 from services.parser.extract import Extracted, extract_body
 from services.parser.language import detect_language
@@ -252,6 +252,7 @@ def _body_field(page: _Page, title: str | None, plain: bool = False) -> Extracte
         description=None if (profile and profile.lead) else meta.description,
         extra_titles=(meta.h1, meta.title, meta.title_tag, *meta.h1s[:3]),
         plain=plain,
+        thread=not page.fragment and is_forum(meta, page.url),
     )
 
 

@@ -33,6 +33,11 @@ _JUNK_WORDS = (
     r"breadcrumbs?|caption|img_?descr|pic_?txt|photo_?credit|wp-caption-text"
 )
 _JUNK_ATTR = re.compile(rf"(?:^|[\s_-])(?:{_JUNK_WORDS})(?:$|[\s_-])", re.I)
+# On a discussion thread the posts are the main text, and forum software marks them up as
+# comments (lobste.rs, Lemmy, Discourse): there, comment markup is content.
+_THREAD_JUNK_ATTR = re.compile(
+    rf"(?:^|[\s_-])(?:{_JUNK_WORDS.replace('comments?|disqus|', '')})(?:$|[\s_-])", re.I
+)
 # Elements removed outright, whatever their attributes.
 _DROP_TAGS = ("figcaption", "aside", "nav", "footer", "form", "button", "noscript", "template")
 _NEVER_DROP = ("html", "body", "article", "main", "p", "h1", "h2", "h3")
@@ -261,8 +266,12 @@ def _prose(el: etree._Element, attrs: str) -> bool:
     return links < text * _PROSE_LINK_SHARE
 
 
-def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.HtmlElement:
-    """Remove page furniture in place; returns the subtree to extract from."""
+def preclean(
+    tree: lxml_html.HtmlElement, profile: Profile | None, thread: bool = False
+) -> lxml_html.HtmlElement:
+    """Remove page furniture in place; returns the subtree to extract from. `thread`: a
+    discussion thread, whose comment markup holds its posts."""
+    junk = _THREAD_JUNK_ATTR if thread and "thread-posts" not in DISABLED else _JUNK_ATTR
     if profile is not None:
         for el in _xpath_all(tree, profile.drop):
             _remove(el)
@@ -279,7 +288,7 @@ def preclean(tree: lxml_html.HtmlElement, profile: Profile | None) -> lxml_html.
         low = f"{names} {attrs}".lower()
         if not _STEMS.search(low) or el.tag in _NEVER_DROP:
             continue
-        if _JUNK_ATTR.search(attrs) or _JUNK_ATTR.search(names):
+        if junk.search(attrs) or junk.search(names):
             # An embedded post ("social-media-embed" around a tweet) is quoted content.
             if "embed" not in low and el.find(".//blockquote") is None and not _prose(el, low):
                 candidates.append(el)
@@ -507,18 +516,24 @@ _NON_WORD = re.compile(r"[\W_]+")
 _FLAT_TEXT = 1000  # characters in a single extracted block that mean no paragraphs were found
 
 
-def _trafilatura_blocks(root: etree._Element, url: str | None, recall: bool = False) -> list[Block]:
+def _trafilatura_blocks(
+    root: etree._Element, url: str | None, recall: bool = False, thread: bool = False
+) -> list[Block]:
+    """trafilatura's main text as blocks; on a thread, the replies it files as comments too."""
     try:
-        doc = _extract(root, url, recall)
+        doc = _extract(root, url, recall, thread)
     except Exception as exc:  # a crash on one odd page is a recorded failure, not a dead task
         raise ParseFailure(f"extraction failed: {type(exc).__name__}: {exc}") from exc
     if doc is None or doc.body is None:
         return []
-    return _blocks(doc.body)
+    blocks = _blocks(doc.body)
+    if thread and doc.commentsbody is not None:
+        blocks += _blocks(doc.commentsbody)
+    return blocks
 
 
 def _extract(
-    root: etree._Element, url: str | None, recall: bool = False
+    root: etree._Element, url: str | None, recall: bool = False, thread: bool = False
 ) -> trafilatura.settings.Document | None:
     return trafilatura.bare_extraction(
         root,
@@ -526,7 +541,7 @@ def _extract(
         fast=OPTIONS["fast"],
         favor_recall=OPTIONS["favor_recall"] or recall,
         favor_precision=OPTIONS["favor_precision"],
-        include_comments=False,
+        include_comments=thread,
         include_formatting=False,
         include_links=False,  # True misplaces text after links (trafilatura 2.0.0)
         include_images=False,
@@ -559,13 +574,16 @@ def extract_body(
     description: str | None = None,
     extra_titles: tuple[str | None, ...] = (),
     plain: bool = False,
+    thread: bool = False,
 ) -> Extracted:
     """Paragraphs of the article body (the tree is modified in place). `plain`: trafilatura
-    alone in its recall mode on the untouched page, for pages the framed path found empty."""
-    root = preclean(tree, profile) if "preclean" not in DISABLED and not plain else tree
+    alone in its recall mode on the untouched page, for pages the framed path found empty.
+    `thread`: a discussion thread, whose replies are main text too."""
+    thread = thread and "thread-posts" not in DISABLED
+    root = preclean(tree, profile, thread) if "preclean" not in DISABLED and not plain else tree
     if "mark-spans" not in DISABLED:
         mark_spans(root)
-    blocks = _trafilatura_blocks(root, url, recall=plain)
+    blocks = _trafilatura_blocks(root, url, recall=plain, thread=thread)
     if len(blocks) == 1 and len(blocks[0].text) > _FLAT_TEXT and "refocus" not in DISABLED:
         # One huge block is trafilatura's whole-page fallback: its main extractor failed. Give it
         # the element holding the most paragraph text instead, which keeps paragraphs apart.

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
 from lxml import html as lxml_html
 
 ARTICLE_TYPES = {
@@ -80,6 +81,7 @@ class PageMeta:
     dates: list[tuple[str, str]] = field(default_factory=list)
     h1s: list[str] = field(default_factory=list)  # every <h1> text, in page order
     org_authors: list[str] = field(default_factory=list)  # JSON-LD authors that are organisations
+    item_types: set[str] = field(default_factory=set)  # microdata itemtypes, lower case
 
 
 def _iter_ld_objects(data: Any):
@@ -212,9 +214,16 @@ def _apply_json_ld(tree: lxml_html.HtmlElement, meta: PageMeta) -> None:
             meta.canonical = url
 
 
+_ITEM_TYPES = etree.XPath("//@itemtype")
+
+
 def extract_meta(tree: lxml_html.HtmlElement) -> PageMeta:
     meta = PageMeta()
     _apply_json_ld(tree, meta)
+    # "https://schema.org/DiscussionForumPosting" -> "discussionforumposting"
+    meta.item_types = {
+        t.rstrip("/").rpartition("/")[2].lower() for v in _ITEM_TYPES(tree) for t in v.split()
+    }
 
     props: dict[str, list[str]] = {}
     for el in tree.iterfind(".//meta"):

@@ -350,3 +350,37 @@ def test_prose_named_like_link_furniture_is_kept_and_real_link_boxes_still_go() 
     text = root.text_content()
     assert "Point 1:" in text and "Point 3:" in text
     assert "How to save money on car repairs" not in text
+
+
+def _thread_page(og_type: str, main_attrs: str = "") -> bytes:
+    """A question and three replies, the replies marked up as comments (as Discourse, Lemmy
+    and lobste.rs do)."""
+    replies = "".join(
+        f'<div class="comment" id="post-{i}"><div class="author">user{i}</div>'
+        f"<p>Reply {i}: I had the same trouble with my router last winter, and what fixed it "
+        f"was resetting the DNS settings and updating the firmware from the vendor's site.</p>"
+        "</div>"
+        for i in range(1, 4)
+    )
+    return (
+        f'<html><head><title>Router drops the connection</title><meta property="og:type" '
+        f'content="{og_type}"></head><body><main{main_attrs}><h1>Router drops the connection</h1>'
+        "<p>My router drops the connection every evening at about nine. I have tried a new "
+        "cable and another power socket, and the logs show nothing unusual. Any ideas?</p>"
+        f'<section class="comments">{replies}</section></main></body></html>'
+    ).encode()
+
+
+def test_a_threads_replies_are_its_main_text_and_an_articles_comments_are_not() -> None:
+    """WCXB's forum pages (Kerbal, PrestaShop, Vanilla) hold their replies in comment markup,
+    and the replies are the main text: the comment junk rule dropped them all."""
+    thread = parse_page(_thread_page("website"), "https://forum.example.org/threads/router.123/")
+    assert thread.page_type == "forum"
+    assert all(f"Reply {i}:" in thread.body for i in (1, 2, 3)), thread.body
+    article = parse_page(_thread_page("article"), "https://news.example.org/2024/router-drops")
+    assert article.page_type == "article"
+    assert "Reply" not in article.body and "every evening" in article.body
+    # a thread known by its microdata alone (Tapatalk), not by its URL
+    marked = ' itemscope itemtype="https://schema.org/DiscussionForumPosting"'
+    tapatalk = parse_page(_thread_page("website", marked), "https://groups.example.org/t123")
+    assert tapatalk.page_type == "forum" and "Reply 3:" in tapatalk.body
