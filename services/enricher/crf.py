@@ -49,7 +49,7 @@ EN_TOKEN = re.compile(
     # CoNLL keeps an abbreviation's period ("Inc.", "St. Louis"), an initial's ("P. Simmons")
     # and a list number's at the start of a line ("1. Johnson"): so must we, or the model
     # reads "P" "." "Simmons" as it never saw in training
-    rf"|\b(?:{_abbreviations()})\.(?![^\W_])"
+    rf"|\b(?=[A-Za-z]{{2,5}}\.)(?:{_abbreviations()})\.(?![^\W_])"
     r"|\b[^\W\d_a-z]\.(?=\s+[^\W\d_a-z])"
     r"|(?m:^)\d{1,2}\.(?=\s)"
     r"|(?:A|C|HK|NZ|S|US)\$"  # currencies
