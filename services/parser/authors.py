@@ -18,7 +18,7 @@ _SPLIT = re.compile(
     r"\s*(?:,|;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b|\bog\b|\ben\b|\bwith\b|\bavec\b|、|，|/)\s*"
 )
 _PREFIX = re.compile(
-    r"^[\d/.\-: ]*(?:(?:(?:written|posted|reported|words|text|story|recipe|review|interview)\s+by|by|author|autor|auteur|"
+    r"^[\d/.\-: ]*(?:(?:(?:written|posted|reported|words|text|story|recipe|review|interview)\s+by|by|authors?|autor|auteur|"
     r"par|por|von|door|av|af|di)(?:\s*[:：]\s*|\s+)|"
     r"(?:作者|记者|記者|撰文|文|责任编辑|責任編輯|责编|責編|编辑|編輯)\s*[:：]?\s*)(?=\S)",
     re.I,

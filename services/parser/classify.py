@@ -90,8 +90,8 @@ _HEADLINE_LINKS = etree.XPath(
 
 
 _FORUM_TYPES = {"discussionforumposting", "qapage", "question", "forum"}
-# microdata of a thread (a "Question" itemtype alone also marks FAQ blocks inside articles)
-_FORUM_ITEM_TYPES = {"discussionforumposting", "qapage"}
+# a thread's own types ("Question" alone also marks FAQ blocks inside articles)
+_THREAD_TYPES = {"discussionforumposting", "qapage"}
 _PRODUCT_TYPES = {"product", "productgroup", "offer", "aggregateoffer"}
 _FORUM_URL = re.compile(
     r"/(?:forums?|threads?|topics?|questions|discussions?|community|boards?|showthread|viewtopic)"
@@ -102,11 +102,15 @@ _FORUM_URL = re.compile(
 
 def is_forum(meta: PageMeta, url: str) -> bool:
     """A discussion thread: its posts (often marked up as comments) are the main text."""
-    if meta.ld_types & _FORUM_TYPES:
+    if meta.ld_types & _THREAD_TYPES:
         return True
-    # (microdata threads also mark the comments under articles)
-    forum_marked = meta.item_types & _FORUM_ITEM_TYPES or _FORUM_URL.search(url)
-    return not is_article_marked(meta) and bool(forum_marked)
+    # An article's FAQ block declares Questions, and microdata threads also mark the comments
+    # under articles: neither makes an article a thread.
+    if is_article_marked(meta):
+        return False
+    return bool(
+        meta.ld_types & _FORUM_TYPES or meta.item_types & _THREAD_TYPES or _FORUM_URL.search(url)
+    )
 
 
 _CONFIDENT_LINK_SHARE = 0.6  # a "body" that is mostly link text with no long paragraph at all

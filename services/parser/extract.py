@@ -346,10 +346,20 @@ def _wrap(el: etree._Element, mark: tuple[str, str]) -> None:
         el.text += mark[1]
 
 
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+
+
+def _heading_anchor(a: etree._Element) -> bool:
+    """A heading's permalink (<h3 id="x"><a href="#x">Title</a></h3>): no link elsewhere."""
+    if "heading-anchors" in DISABLED or not (a.get("href") or "").startswith("#"):
+        return False
+    return any(el.tag in _HEADINGS for el in a.iterancestors())
+
+
 def mark_spans(root: etree._Element) -> None:
     for el in root.iter("a", "strong", "b"):
         if el.tag == "a":
-            if el.get("href") is not None:
+            if el.get("href") is not None and not _heading_anchor(el):
                 _wrap(el, _LINK)
         else:
             _wrap(el, _BOLD)

@@ -407,6 +407,14 @@ _LABEL_START = re.compile(rf"^\s*(?:{_LEAD_WORDS}|{_BY_WORDS})\b", re.I)
 _NO_BYLINE_HERE = frozenset({"script", "style", "nav", "footer", "noscript", "template"})
 
 
+def _spaced_text(el: etree._Element) -> str:
+    """The element's text with its children's texts apart: "<span>By</span><span>Name</span>"
+    reads "By Name", not "ByName" (switch `labelled-siblings`)."""
+    if "labelled-siblings" in DISABLED:
+        return " ".join(el.text_content().split())
+    return " ".join(" ".join(el.itertext()).split())
+
+
 def labelled_bylines(tree: lxml_html.HtmlElement) -> list[str]:
     """Names from the first element anywhere in <body> whose whole text is a byline label and
     a capitalised name ("Written by John Crenshaw"), for pages with no byline markup."""
@@ -418,7 +426,7 @@ def labelled_bylines(tree: lxml_html.HtmlElement) -> list[str]:
             continue
         # "<span>By</span> <a>Name</a>": the label's element, then its parent
         for holder in (el, el.getparent()):
-            text = " ".join((holder.text_content() if holder is not None else "").split())
+            text = _spaced_text(holder) if holder is not None else ""
             m = _LABELLED_BYLINE.match(text) if len(text) <= 60 else None
             if m and m.group(1)[0].isupper():
                 return [m.group(1)]

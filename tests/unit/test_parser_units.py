@@ -384,3 +384,33 @@ def test_a_threads_replies_are_its_main_text_and_an_articles_comments_are_not() 
     marked = ' itemscope itemtype="https://schema.org/DiscussionForumPosting"'
     tapatalk = parse_page(_thread_page("website", marked), "https://groups.example.org/t123")
     assert tapatalk.page_type == "forum" and "Reply 3:" in tapatalk.body
+
+
+def test_heading_permalinks_are_not_link_teasers() -> None:
+    """WCXB tune: a music guide's headings are permalinks (<h3 id="x"><a href="#x">): the
+    teaser rule (a short block that is mostly link) took every one of them."""
+    sections = "".join(
+        f'<h3 id="s{i}"><a href="#s{i}">Section {i} heading</a></h3>'
+        + _paragraphs(f"of section {i} explains the point in a few plain words.", 2)
+        for i in range(1, 4)
+    )
+    body = _article_body("A beginner's guide", sections, "guides.example.com")
+    assert all(f"Section {i} heading" in body for i in (1, 2, 3)), body
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "<div><span>By</span><span>Daryl Austin</span></div>",  # no space between the two
+        "<div><div>Written by</div><div>Daryl Austin</div></div>",
+        "<div><h2>Article by</h2><div>Daryl Austin</div></div>",
+    ],
+)
+def test_a_byline_label_and_the_name_in_sibling_elements(byline: str) -> None:
+    """WCXB tune (National Geographic, a blog's author box): the label and the name sit in
+    two elements, glued together in the parent's text."""
+    page = ARTICLE.format(
+        title="Walking every day", paras=byline + _paragraphs("is about walking.", 4), links=""
+    ).replace("<p>By Jane Doe</p>", "")
+    art = parse_page(page.encode(), "https://health.example.com/walking-every-day")
+    assert art.authors == ["Daryl Austin"], art.authors
