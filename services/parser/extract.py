@@ -28,16 +28,21 @@ OPTIONS: dict[str, bool] = {"fast": False, "favor_recall": False, "favor_precisi
 
 # class/id tokens of page furniture. Matched against whole "-"/"_"-separated words so that e.g.
 # "shared-content" or "commentary" are not hit.
-_JUNK_WORDS = (
-    r"share|sharing|social|newsletter|related|outbrain|taboola|comments?|disqus|selfpromo|"
+_FURNITURE_WORDS = (
+    r"share|sharing|social|newsletter|related|outbrain|taboola|selfpromo|"
     r"breadcrumbs?|caption|img_?descr|pic_?txt|photo_?credit|wp-caption-text"
 )
-_JUNK_ATTR = re.compile(rf"(?:^|[\s_-])(?:{_JUNK_WORDS})(?:$|[\s_-])", re.I)
+_COMMENT_WORDS = r"comments?|disqus"
+
+
+def _attr_words(words: str) -> re.Pattern[str]:
+    return re.compile(rf"(?:^|[\s_-])(?:{words})(?:$|[\s_-])", re.I)
+
+
+_JUNK_ATTR = _attr_words(f"{_FURNITURE_WORDS}|{_COMMENT_WORDS}")
 # On a discussion thread the posts are the main text, and forum software marks them up as
-# comments (lobste.rs, Lemmy, Discourse): there, comment markup is content.
-_THREAD_JUNK_ATTR = re.compile(
-    rf"(?:^|[\s_-])(?:{_JUNK_WORDS.replace('comments?|disqus|', '')})(?:$|[\s_-])", re.I
-)
+# comments (Discourse, Invision, Vanilla): there, comment markup is content.
+_THREAD_JUNK_ATTR = _attr_words(_FURNITURE_WORDS)
 # Elements removed outright, whatever their attributes.
 _DROP_TAGS = ("figcaption", "aside", "nav", "footer", "form", "button", "noscript", "template")
 _NEVER_DROP = ("html", "body", "article", "main", "p", "h1", "h2", "h3")
