@@ -414,3 +414,17 @@ def test_a_byline_label_and_the_name_in_sibling_elements(byline: str) -> None:
     ).replace("<p>By Jane Doe</p>", "")
     art = parse_page(page.encode(), "https://health.example.com/walking-every-day")
     assert art.authors == ["Daryl Austin"], art.authors
+
+
+def test_an_articles_faq_questions_do_not_make_it_a_thread() -> None:
+    """WCXB tune (a software price guide): an article's FAQ declares JSON-LD Questions; the
+    page stays an article and its comment section stays out of the body."""
+    faq = (
+        '{"@type": "FAQPage", "mainEntity": [{"@type": "Question", "name": "Why?", '
+        '"acceptedAnswer": {"@type": "Answer", "text": "Because."}}]}'
+    )
+    page = _thread_page("article").replace(
+        b"</head>", f'<script type="application/ld+json">{faq}</script></head>'.encode()
+    )
+    art = parse_page(page, "https://news.example.org/2024/router-drops")
+    assert art.page_type == "article" and "Reply" not in art.body
