@@ -89,9 +89,9 @@ _HEADLINE_LINKS = etree.XPath(
 )
 
 
-_FORUM_TYPES = {"discussionforumposting", "qapage", "question", "forum"}
-# a thread's own types ("Question" alone also marks FAQ blocks inside articles)
+# a thread's own types; "Question" alone also marks FAQ blocks inside articles
 _THREAD_TYPES = {"discussionforumposting", "qapage"}
+_FORUM_TYPES = _THREAD_TYPES | {"question", "forum"}
 _PRODUCT_TYPES = {"product", "productgroup", "offer", "aggregateoffer"}
 _FORUM_URL = re.compile(
     r"/(?:forums?|threads?|topics?|questions|discussions?|community|boards?|showthread|viewtopic)"
